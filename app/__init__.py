@@ -1,0 +1,1 @@
+"""Byline: a post scheduler where nobody speaks for a brand anonymously."""

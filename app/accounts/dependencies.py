@@ -1,0 +1,45 @@
+"""FastAPI dependencies: the app state, the request's unit of work, and the authenticated actor."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service
+from app.accounts.actor import Actor
+from app.errors import AppError, request_locale
+from app.state import AppState
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `byline tokens create`.")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.byline
+    return state
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed before the response is sent, rolled back on error."""
+    factory = get_state(request).session_factory
+    async with factory() as session, session.begin():
+        yield session
+
+
+State = Annotated[AppState, Depends(get_state)]
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+Locale = Annotated[str, Depends(request_locale)]
+
+
+async def current_actor(
+    state: State,
+    session: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AppError("unauthenticated")
+    return await service.authenticate_token(session, credentials.credentials, now=state.clock())
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

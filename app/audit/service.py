@@ -1,0 +1,32 @@
+"""The audit trail: append-only records of who did what."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import AuditEvent
+
+
+def record(
+    session: AsyncSession,
+    *,
+    organisation_id: int | None,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            organisation_id=organisation_id,
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data,
+            created_at=at,
+        )
+    )

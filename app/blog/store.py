@@ -1,0 +1,82 @@
+"""The article store Byline offers the built-in blog connector (connectors.base.ArticleStore)."""
+
+from slugify import slugify
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.blog import repository
+from app.db import SessionFactory, unit_of_work
+from app.kit.time import Clock
+from app.models import BlogArticle
+from connectors.base import OutgoingPost, PermanentError, PublishResult
+
+
+def article_title(post: OutgoingPost) -> str:
+    if post.title:
+        return post.title
+    first_line = post.text.strip().splitlines()[0] if post.text.strip() else ""
+    return first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"
+
+
+class DatabaseArticleStore:
+    def __init__(self, factory: SessionFactory, base_url: str, clock: Clock) -> None:
+        self._factory = factory
+        self._base_url = base_url
+        self._clock = clock
+
+    def _result(self, client_slug: str, article: BlogArticle) -> PublishResult:
+        return PublishResult(
+            external_id=str(article.id),
+            external_url=f"{self._base_url}/blog/{client_slug}/{article.slug}",
+            published_at=article.published_at,
+        )
+
+    async def find(self, channel_id: int, idempotency_key: str) -> PublishResult | None:
+        async with unit_of_work(self._factory) as session:
+            article = await repository.by_key(session, channel_id, idempotency_key)
+            if article is None:
+                return None
+            client = await repository.client_of_channel(session, channel_id)
+            return self._result(client.slug if client else "", article)
+
+    async def save(self, channel_id: int, post: OutgoingPost) -> PublishResult:
+        if post.html is None or post.signature_html is None:
+            raise PermanentError("the built-in blog needs the HTML rendering of the post")
+        try:
+            async with unit_of_work(self._factory) as session:
+                client = await repository.client_of_channel(session, channel_id)
+                if client is None:
+                    raise PermanentError("this blog's channel no longer exists")
+                title = article_title(post)
+                slug = await self._free_slug(
+                    session, channel_id, slugify(title, max_length=80) or "post"
+                )
+                article = BlogArticle(
+                    channel_id=channel_id,
+                    idempotency_key=post.idempotency_key,
+                    slug=slug,
+                    title=title,
+                    body_html=post.html,
+                    link=post.link,
+                    author_name=post.signature.full_name,
+                    author_role_title=post.signature.role_title,
+                    author_photo_url=post.signature.photo_url,
+                    signature_html=post.signature_html,
+                    published_at=self._clock(),
+                )
+                repository.add(session, article)
+                await session.flush()
+                return self._result(client.slug, article)
+        except IntegrityError:
+            # Another attempt of the same delivery stored it first (same idempotency key).
+            existing = await self.find(channel_id, post.idempotency_key)
+            if existing is None:
+                raise
+            return existing
+
+    @staticmethod
+    async def _free_slug(session: AsyncSession, channel_id: int, base: str) -> str:
+        slug, suffix = base, 2
+        while await repository.slug_taken(session, channel_id, slug):
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        return slug

@@ -1,0 +1,37 @@
+"""SQL for channels."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Channel, Client
+
+
+async def get_in_organisation(
+    session: AsyncSession, organisation_id: int, channel_id: int
+) -> Channel | None:
+    return await session.scalar(
+        select(Channel)
+        .join(Client, Client.id == Channel.client_id)
+        .where(Channel.id == channel_id, Client.organisation_id == organisation_id)
+    )
+
+
+async def of_client(session: AsyncSession, client_id: int) -> Sequence[Channel]:
+    return (
+        await session.scalars(
+            select(Channel).where(Channel.client_id == client_id).order_by(Channel.id)
+        )
+    ).all()
+
+
+async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, Channel]:
+    rows = await session.scalars(select(Channel).where(Channel.id.in_(channel_ids)))
+    return {channel.id: channel for channel in rows}
+
+
+async def add(session: AsyncSession, channel: Channel) -> Channel:
+    session.add(channel)
+    await session.flush()
+    return channel

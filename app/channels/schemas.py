@@ -1,0 +1,38 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChannelCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "local_blog", "name": "Blog", "config": {}, "credentials": {}},
+            ]
+        },
+    )
+
+    kind: str = Field(description="A connector name, e.g. `local_blog`.")
+    name: str = Field(min_length=1, max_length=200)
+    config: dict[str, Any] = Field(default_factory=dict)
+    credentials: dict[str, Any] = Field(
+        default_factory=dict, description="Secrets; stored encrypted and never returned."
+    )
+
+
+class ChannelRead(BaseModel):
+    id: int
+    client_id: int
+    kind: str
+    name: str
+    config: dict[str, Any]
+    status: str
+    has_credentials: bool
+    created_at: datetime
+
+
+class ChannelCheckRead(BaseModel):
+    ok: bool
+    detail: str

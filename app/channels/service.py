@@ -1,0 +1,166 @@
+"""Channels: where a client's posts go, each through a connector."""
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.actor import Actor
+from app.audit import service as audit
+from app.channels import repository
+from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead
+from app.clients import service as clients
+from app.errors import AppError, not_found
+from app.kit.crypto import decrypt_json, encrypt_json
+from app.models import Channel
+from connectors.base import ChannelContext, Connector, ConnectorError
+from connectors.registry import ConnectorRegistry
+
+# Each client has one built-in blog, which /blog/{client-slug} shows.
+_ONE_PER_CLIENT = {"local_blog"}
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "value"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def _validated(model: type[BaseModel], data: dict[str, Any], part: str, kind: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise AppError(
+            "invalid_channel_config", field=part, part=part, kind=kind, detail=_first_problem(error)
+        ) from None
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    client_id: int,
+    data: ChannelCreate,
+    *,
+    registry: ConnectorRegistry,
+    fernet: Fernet,
+    now: datetime,
+) -> Channel:
+    actor.require_manager()
+    client = await clients.get(session, actor, client_id)
+    connector = registry.get_class(data.kind)
+    if connector is None:
+        raise AppError(
+            "unknown_channel_kind", field="kind", kind=data.kind, kinds=", ".join(registry.kinds())
+        )
+    config = _validated(connector.config_model, data.config, "config", data.kind)
+    credentials = _validated(
+        connector.credentials_model, data.credentials, "credentials", data.kind
+    )
+    if data.kind in _ONE_PER_CLIENT and any(
+        existing.kind == data.kind for existing in await repository.of_client(session, client.id)
+    ):
+        raise AppError("channel_exists", field="kind")
+    secret_values = _reveal(credentials)
+    channel = await repository.add(
+        session,
+        Channel(
+            client_id=client.id,
+            kind=data.kind,
+            name=data.name.strip(),
+            config=config.model_dump(mode="json"),
+            credentials_encrypted=encrypt_json(fernet, secret_values) if secret_values else None,
+            status="active",
+            created_at=now,
+        ),
+    )
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="channel.created",
+        subject_type="channel",
+        subject_id=channel.id,
+        at=now,
+        data={"client_id": client.id, "kind": data.kind, "name": channel.name},
+    )
+    return channel
+
+
+def _reveal(model: BaseModel) -> dict[str, Any]:
+    """The plain values of a credentials model, SecretStr included, for encryption."""
+    values = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        values[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+    return values
+
+
+async def get(session: AsyncSession, actor: Actor, channel_id: int) -> Channel:
+    channel = await repository.get_in_organisation(session, actor.organisation_id, channel_id)
+    if channel is None:
+        raise not_found("channel", "canal", "/api/v1/clients/{id}/channels")
+    return channel
+
+
+async def of_client(session: AsyncSession, actor: Actor, client_id: int) -> Sequence[Channel]:
+    client = await clients.get(session, actor, client_id)
+    return await repository.of_client(session, client.id)
+
+
+async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, Channel]:
+    return await repository.get_many(session, channel_ids)
+
+
+def context_for(channel: Channel, connector: type[Connector], fernet: Fernet) -> ChannelContext:
+    secrets = (
+        decrypt_json(fernet, channel.credentials_encrypted) if channel.credentials_encrypted else {}
+    )
+    return ChannelContext(
+        channel_id=channel.id,
+        name=channel.name,
+        config=connector.config_model.model_validate(channel.config),
+        credentials=connector.credentials_model.model_validate(secrets),
+    )
+
+
+async def check(
+    session: AsyncSession,
+    actor: Actor,
+    channel_id: int,
+    *,
+    registry: ConnectorRegistry,
+    fernet: Fernet,
+    time_limit: float,
+) -> ChannelCheckRead:
+    channel = await get(session, actor, channel_id)
+    connector_class = registry.get_class(channel.kind)
+    if connector_class is None:
+        return ChannelCheckRead(
+            ok=False, detail=f"no connector named {channel.kind!r} is installed"
+        )
+    context = context_for(channel, connector_class, fernet)
+    try:
+        async with asyncio.timeout(time_limit):
+            result = await registry.get(channel.kind).check(context)
+    except ConnectorError as error:
+        return ChannelCheckRead(ok=False, detail=error.message)
+    except TimeoutError:
+        return ChannelCheckRead(ok=False, detail=f"no answer within {time_limit:.0f} s")
+    return ChannelCheckRead(ok=result.ok, detail=result.detail)
+
+
+def to_read(channel: Channel) -> ChannelRead:
+    return ChannelRead(
+        id=channel.id,
+        client_id=channel.client_id,
+        kind=channel.kind,
+        name=channel.name,
+        config=channel.config,
+        status=channel.status,
+        has_credentials=channel.credentials_encrypted is not None,
+        created_at=channel.created_at,
+    )

@@ -1,0 +1,199 @@
+"""The `byline` command."""
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from app import schema
+from app.config import Settings
+from app.db import unit_of_work
+from app.errors import AppError
+from app.state import AppState
+
+T = TypeVar("T")
+
+
+def _with_state(settings: Settings, work: Callable[[AppState], Awaitable[T]]) -> T:
+    from app.main import build_state, close_state
+
+    async def run() -> T:
+        state = build_state(settings)
+        try:
+            return await work(state)
+        finally:
+            await close_state(state)
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    schema.upgrade(settings.resolved_database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    schema.upgrade(settings.resolved_database_url)
+    app = create_app(settings, dispatcher=not args.no_dispatcher)
+    print(f"Byline is running at http://{args.host}:{args.port}/ (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.dispatch.engine import Dispatcher
+    from app.dispatch.scheduler import build_scheduler
+
+    schema.upgrade(settings.resolved_database_url)
+
+    async def work(state: AppState) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        dispatcher = Dispatcher(state)
+        scheduler = build_scheduler(dispatcher, settings.dispatch_interval)
+        scheduler.start()
+        print(f"worker {dispatcher.worker_id} is dispatching", flush=True)
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+
+    _with_state(settings, work)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n") or None
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password for the web app (empty: none): ")
+        if first and getpass.getpass("Again: ") != first:
+            raise SystemExit("the passwords differ")
+        return first or None
+    return None
+
+
+def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    if password is not None and len(password) < 10:
+        raise SystemExit("the password needs at least 10 characters")
+    schema.upgrade(settings.resolved_database_url)
+    from app.accounts import service as accounts
+
+    async def work(state: AppState) -> str:
+        async with unit_of_work(state.session_factory) as session:
+            result = await accounts.setup_organisation(
+                session,
+                organisation_name=args.org,
+                email=args.email,
+                full_name=args.full_name,
+                short_name=args.short_name,
+                role_title=args.role_title,
+                password=password,
+                locale=args.locale,
+                now=state.clock(),
+            )
+            return f"organisation “{result.organisation.name}” (id {result.organisation.id}) created; owner {result.owner.full_name} <{result.owner.email}> (id {result.owner.id}), name attested by setup"
+
+    print(_with_state(settings, work))
+    return 0
+
+
+def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> int:
+    schema.upgrade(settings.resolved_database_url)
+    from app.accounts import service as accounts
+
+    async def work(state: AppState) -> str:
+        async with unit_of_work(state.session_factory) as session:
+            return await accounts.create_token_for_email(
+                session, args.email, args.name, now=state.clock()
+            )
+
+    print(_with_state(settings, work))
+    return 0
+
+
+def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    schema.upgrade(settings.resolved_database_url)
+    from app.demo import create_demo
+
+    async def work(state: AppState) -> list[str]:
+        return await create_demo(state, due_in=timedelta(minutes=1))
+
+    for line in _with_state(settings, work):
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byline", description="Byline: nobody speaks for a brand anonymously."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="API + web + dispatcher in one process")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-dispatcher", action="store_true", help="serve only; run `byline worker` apart"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("worker", help="the dispatcher only").set_defaults(handler=cmd_worker)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=cmd_migrate
+    )
+
+    setup = commands.add_parser("setup", help="create an organisation and its first owner")
+    setup.add_argument("--org", required=True, help="organisation name")
+    setup.add_argument("--email", required=True)
+    setup.add_argument(
+        "--full-name", required=True, help="the owner's real name, as it signs posts"
+    )
+    setup.add_argument("--short-name")
+    setup.add_argument("--role-title")
+    setup.add_argument("--locale", choices=["en", "fr"], default="en")
+    setup.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    setup.set_defaults(handler=cmd_setup)
+
+    tokens = commands.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    create = tokens.add_parser("create", help="print a new API token (shown once)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", default="cli")
+    create.set_defaults(handler=cmd_tokens_create)
+
+    commands.add_parser(
+        "demo", help="sample organisation, CM, client, blog channel and a post due in one minute"
+    ).set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    settings = Settings()
+    try:
+        code: int = args.handler(settings, args)
+    except AppError as error:
+        print(f"error ({error.code}): {error.message('en')}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+from fastapi import APIRouter, status
+
+from app.accounts.dependencies import CurrentActor, Session, State
+from app.clients import service
+from app.clients.schemas import ClientCreate, ClientRead
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientRead)
+async def create_client(
+    data: ClientCreate, actor: CurrentActor, session: Session, state: State
+) -> ClientRead:
+    """Add a client (owner or manager)."""
+    client = await service.create(session, actor, data, now=state.clock())
+    return service.to_read(client, state.settings.base_url)
+
+
+@router.get("", response_model=list[ClientRead])
+async def list_clients(actor: CurrentActor, session: Session, state: State) -> list[ClientRead]:
+    return [
+        service.to_read(client, state.settings.base_url)
+        for client in await service.list_clients(session, actor)
+    ]
+
+
+@router.get("/{client_id}", response_model=ClientRead)
+async def get_client(
+    client_id: int, actor: CurrentActor, session: Session, state: State
+) -> ClientRead:
+    return service.to_read(await service.get(session, actor, client_id), state.settings.base_url)

@@ -1,0 +1,112 @@
+"""`byline demo`: a sample organisation to look around with, built through the real services."""
+
+import secrets
+from datetime import timedelta
+
+from app.accounts import service as accounts
+from app.accounts.actor import Actor, Role
+from app.channels import service as channels
+from app.channels.schemas import ChannelCreate
+from app.clients import service as clients
+from app.clients.schemas import ClientCreate
+from app.db import unit_of_work
+from app.engagements import service as engagements
+from app.identity import service as identity
+from app.identity.service import AttestMethod
+from app.people import service as people
+from app.people.schemas import PersonCreate
+from app.posts import service as posts
+from app.posts.schemas import PostCreate
+from app.state import AppState
+
+
+async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
+    now = state.clock()
+    tag = secrets.token_hex(3)
+    owner_password = secrets.token_urlsafe(12)
+    cm_password = secrets.token_urlsafe(12)
+    base = state.settings.base_url
+    async with unit_of_work(state.session_factory) as session:
+        setup = await accounts.setup_organisation(
+            session,
+            organisation_name=f"Agence Exemple {tag}",
+            email=f"aline.lamour+{tag}@demo.byline.invalid",
+            full_name="Aline Lamour",
+            short_name="Aline",
+            role_title="Fondatrice",
+            password=owner_password,
+            locale="fr",
+            now=now,
+        )
+        owner = Actor(
+            person_id=setup.owner.id, organisation_id=setup.organisation.id, role=Role.OWNER
+        )
+        cm, _membership, name_check = await people.create(
+            session,
+            owner,
+            PersonCreate(
+                email=f"guy.couturier+{tag}@demo.byline.invalid",
+                full_name="Guy Couturier",
+                short_name="Guy",
+                role=Role.CM,
+                role_title="Community Manager",
+                password=cm_password,
+                locale="fr",
+            ),
+            now=now,
+        )
+        await identity.attest(
+            session,
+            owner,
+            cm,
+            method=AttestMethod.DECLARED,
+            note="demo",
+            confirm=False,
+            name_check=name_check,
+            now=now,
+        )
+        client = await clients.create(
+            session,
+            owner,
+            ClientCreate(name=f"Boulangerie Corre {tag}", timezone="Europe/Paris", locale="fr"),
+            now=now,
+        )
+        engagement = await engagements.propose(session, owner, client.id, cm.id, now=now)
+        cm_actor = Actor(person_id=cm.id, organisation_id=setup.organisation.id, role=Role.CM)
+        await engagements.respond(
+            session, cm_actor, engagement.id, accept=True, reason=None, now=now
+        )
+        blog = await channels.create(
+            session,
+            owner,
+            client.id,
+            ChannelCreate(kind="local_blog", name="Blog", config={}, credentials={}),
+            registry=state.registry,
+            fernet=state.fernet,
+            now=now,
+        )
+        post = await posts.create(
+            session,
+            cm_actor,
+            PostCreate(
+                client_id=client.id,
+                channel_ids=[blog.id],
+                title="Les galettes sont de retour",
+                body="Dès samedi, nos galettes des rois reviennent en boutique.\n\n"
+                "Frangipane ou pomme : venez goûter !",
+                scheduled_at=(now + due_in).isoformat(),
+            ),
+            registry=state.registry,
+            base_url=base,
+            now=now,
+        )
+        _, cm_token = await accounts.create_token(session, cm_actor, "demo", now=now)
+    return [
+        f"Demo organisation “{setup.organisation.name}” created.",
+        f"Owner: Aline Lamour <{setup.owner.email}>, password {owner_password}",
+        f"CM:    Guy Couturier <{cm.email}>, password {cm_password}",
+        f"CM API token: {cm_token}",
+        f"Client “{client.name}”: blog {base}/blog/{client.slug}",
+        f"Post #{post.id} is due at {post.scheduled_at.isoformat()} and will appear on the blog,"
+        " signed by Guy Couturier, once the dispatcher runs (`byline serve`).",
+    ]

@@ -1,0 +1,1 @@
+"""The dispatcher: claim due deliveries → publish outside any transaction → record the outcome."""

@@ -1,0 +1,69 @@
+"""SQL for engagements."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Client, Engagement
+
+OPEN_STATUSES = ("proposed", "accepted")
+
+
+async def get_in_organisation(
+    session: AsyncSession, organisation_id: int, engagement_id: int
+) -> Engagement | None:
+    return await session.scalar(
+        select(Engagement)
+        .join(Client, Client.id == Engagement.client_id)
+        .where(Engagement.id == engagement_id, Client.organisation_id == organisation_id)
+    )
+
+
+async def open_for(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
+    return await session.scalar(
+        select(Engagement).where(
+            Engagement.client_id == client_id,
+            Engagement.person_id == person_id,
+            Engagement.status.in_(OPEN_STATUSES),
+        )
+    )
+
+
+async def accepted_for(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
+    return await session.scalar(
+        select(Engagement).where(
+            Engagement.client_id == client_id,
+            Engagement.person_id == person_id,
+            Engagement.status == "accepted",
+        )
+    )
+
+
+async def list_in_organisation(
+    session: AsyncSession,
+    organisation_id: int,
+    *,
+    person_id: int | None = None,
+    client_id: int | None = None,
+    status: str | None = None,
+) -> Sequence[Engagement]:
+    query = (
+        select(Engagement)
+        .join(Client, Client.id == Engagement.client_id)
+        .where(Client.organisation_id == organisation_id)
+        .order_by(Engagement.id)
+    )
+    if person_id is not None:
+        query = query.where(Engagement.person_id == person_id)
+    if client_id is not None:
+        query = query.where(Engagement.client_id == client_id)
+    if status is not None:
+        query = query.where(Engagement.status == status)
+    return (await session.scalars(query)).all()
+
+
+async def add(session: AsyncSession, engagement: Engagement) -> Engagement:
+    session.add(engagement)
+    await session.flush()
+    return engagement

@@ -1,0 +1,134 @@
+"""Engagements: a CM chooses the clients they speak for. Only the engaged person accepts or declines."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.actor import Actor
+from app.audit import service as audit
+from app.clients import service as clients
+from app.engagements import repository
+from app.engagements.schemas import EngagementRead, EngagementStatus
+from app.errors import AppError, not_found
+from app.models import Engagement
+from app.people import service as people
+
+_STATUS_WORDS = {
+    "accepted": {"en": "accepted", "fr": "accepté"},
+    "declined": {"en": "declined", "fr": "refusé"},
+    "ended": {"en": "ended", "fr": "terminé"},
+    "proposed": {"en": "proposed", "fr": "proposé"},
+}
+
+
+async def propose(
+    session: AsyncSession, actor: Actor, client_id: int, person_id: int, *, now: datetime
+) -> Engagement:
+    actor.require_manager()
+    client = await clients.get(session, actor, client_id)
+    await people.get(session, actor, person_id)
+    existing = await repository.open_for(session, client.id, person_id)
+    if existing is not None:
+        raise AppError(
+            "engagement_exists", field="person_id", status_word=_STATUS_WORDS[existing.status]
+        )
+    engagement = await repository.add(
+        session,
+        Engagement(
+            client_id=client.id,
+            person_id=person_id,
+            status=EngagementStatus.PROPOSED,
+            proposed_by_id=actor.person_id,
+            proposed_at=now,
+        ),
+    )
+    _audit(session, actor, engagement, "engagement.proposed", now)
+    return engagement
+
+
+async def get(session: AsyncSession, actor: Actor, engagement_id: int) -> Engagement:
+    engagement = await repository.get_in_organisation(session, actor.organisation_id, engagement_id)
+    if engagement is None:
+        raise not_found("engagement", "engagement", "/api/v1/engagements")
+    return engagement
+
+
+async def respond(
+    session: AsyncSession,
+    actor: Actor,
+    engagement_id: int,
+    *,
+    accept: bool,
+    reason: str | None,
+    now: datetime,
+) -> Engagement:
+    engagement = await get(session, actor, engagement_id)
+    if engagement.person_id != actor.person_id:
+        raise AppError("not_your_engagement")
+    if engagement.status != EngagementStatus.PROPOSED:
+        raise AppError("engagement_not_pending", status_word=_STATUS_WORDS[engagement.status])
+    engagement.status = EngagementStatus.ACCEPTED if accept else EngagementStatus.DECLINED
+    engagement.responded_at = now
+    engagement.decline_reason = None if accept else (reason or None)
+    action = "engagement.accepted" if accept else "engagement.declined"
+    _audit(session, actor, engagement, action, now, {"reason": reason} if reason else None)
+    return engagement
+
+
+async def end(
+    session: AsyncSession, actor: Actor, engagement_id: int, *, now: datetime
+) -> Engagement:
+    """The person or a manager ends an engagement; the person can no longer write for the client."""
+    engagement = await get(session, actor, engagement_id)
+    if engagement.person_id != actor.person_id:
+        actor.require_manager()
+    if engagement.status in (EngagementStatus.ENDED, EngagementStatus.DECLINED):
+        raise AppError("engagement_already_ended")
+    engagement.status = EngagementStatus.ENDED
+    engagement.ended_at = now
+    _audit(session, actor, engagement, "engagement.ended", now)
+    return engagement
+
+
+async def list_engagements(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    client_id: int | None,
+    person_id: int | None,
+    status: str | None,
+) -> Sequence[Engagement]:
+    if not actor.is_manager:
+        person_id = actor.person_id
+    return await repository.list_in_organisation(
+        session, actor.organisation_id, person_id=person_id, client_id=client_id, status=status
+    )
+
+
+async def has_accepted(session: AsyncSession, client_id: int, person_id: int) -> bool:
+    return await repository.accepted_for(session, client_id, person_id) is not None
+
+
+def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    engagement: Engagement,
+    action: str,
+    now: datetime,
+    data: dict[str, object] | None = None,
+) -> None:
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action=action,
+        subject_type="engagement",
+        subject_id=engagement.id,
+        at=now,
+        data={"client_id": engagement.client_id, "person_id": engagement.person_id, **(data or {})},
+    )
+
+
+def to_read(engagement: Engagement) -> EngagementRead:
+    return EngagementRead.model_validate(engagement, from_attributes=True)

@@ -1,0 +1,344 @@
+"""The error tree: every refusal is an AppError with a stable code, a status and a bilingual message.
+
+API responses are `{"error": {"code", "message", "field"}}`; web pages render the same message.
+Messages say what is wrong and how to fix it, in the caller's language (Accept-Language, fr or en).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.kit.i18n import negotiate
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    en: str
+    fr: str
+
+
+CATALOGUE: dict[str, ErrorSpec] = {
+    "unauthenticated": ErrorSpec(
+        401,
+        "Send an API token in the header “Authorization: Bearer <token>”. "
+        "Create one with “byline tokens create --email …” or POST /api/v1/tokens.",
+        "Envoyez un jeton d'API dans l'en-tête « Authorization: Bearer <jeton> ». "
+        "Créez-en un avec « byline tokens create --email … » ou POST /api/v1/tokens.",
+    ),
+    "invalid_token": ErrorSpec(
+        401,
+        "This API token is unknown or was revoked. Create a new one and send it as "
+        "“Authorization: Bearer <token>”.",
+        "Ce jeton d'API est inconnu ou a été révoqué. Créez-en un nouveau et envoyez-le dans "
+        "« Authorization: Bearer <jeton> ».",
+    ),
+    "account_inactive": ErrorSpec(
+        401,
+        "This account has left the organisation and can no longer act. Ask an owner if this "
+        "is a mistake.",
+        "Ce compte a quitté l'organisation et ne peut plus agir. Adressez-vous à un "
+        "propriétaire s'il s'agit d'une erreur.",
+    ),
+    "forbidden_role": ErrorSpec(
+        403,
+        "Only an owner or a manager can do this. Ask one of them.",
+        "Seul un propriétaire ou un responsable peut faire cela. Demandez-le à l'un d'eux.",
+    ),
+    "owner_only": ErrorSpec(
+        403,
+        "Only an owner can give the owner or manager role. Ask an owner.",
+        "Seul un propriétaire peut donner le rôle de propriétaire ou de responsable. "
+        "Demandez-le à un propriétaire.",
+    ),
+    "not_found": ErrorSpec(
+        404,
+        "No {thing} with this id in your organisation. Check the id (list them with GET {hint}).",
+        "Aucun·e {thing} avec cet identifiant dans votre organisation. Vérifiez l'identifiant "
+        "(liste : GET {hint}).",
+    ),
+    "route_not_found": ErrorSpec(
+        404,
+        "There is no such address. The API lives under /api/v1; see /docs.",
+        "Cette adresse n'existe pas. L'API est sous /api/v1 ; voir /docs.",
+    ),
+    "method_not_allowed": ErrorSpec(
+        405,
+        "This address does not accept {method}. See /docs for what it accepts.",
+        "Cette adresse n'accepte pas {method}. Voir /docs pour ce qu'elle accepte.",
+    ),
+    "invalid_json": ErrorSpec(
+        400,
+        "The request body is not valid JSON ({detail}). Send a JSON object with "
+        "“Content-Type: application/json”.",
+        "Le corps de la requête n'est pas du JSON valide ({detail}). Envoyez un objet JSON avec "
+        "« Content-Type: application/json ».",
+    ),
+    "unknown_field": ErrorSpec(
+        422,
+        "Remove the field “{field}”: this request does not accept it.",
+        "Retirez le champ « {field} » : cette requête ne l'accepte pas.",
+    ),
+    "field_required": ErrorSpec(
+        422,
+        "Add the field “{field}”: it is required.",
+        "Ajoutez le champ « {field} » : il est obligatoire.",
+    ),
+    "invalid_field": ErrorSpec(
+        422,
+        "Check the field “{field}”: {detail}.",
+        "Vérifiez le champ « {field} » : {detail}.",
+    ),
+    "email_taken": ErrorSpec(
+        409,
+        "Someone already uses this e-mail address. Use another address, or find that person "
+        "with GET /api/v1/people.",
+        "Cette adresse e-mail est déjà utilisée. Choisissez-en une autre, ou retrouvez cette "
+        "personne avec GET /api/v1/people.",
+    ),
+    "name_refused": ErrorSpec(422, "{detail}", "{detail}"),
+    "attest_self": ErrorSpec(
+        403,
+        "Nobody can vouch for their own name. Ask another owner or manager to attest it.",
+        "Personne ne peut se porter garant de son propre nom. Demandez à un autre "
+        "propriétaire ou responsable de l'attester.",
+    ),
+    "attest_needs_confirm": ErrorSpec(
+        422,
+        "This name is also commonly used as an example name. If you have checked that it is "
+        'this person\'s name, attest again with "confirm": true.',
+        "Ce nom sert aussi souvent d'exemple. Si vous avez vérifié qu'il s'agit bien du nom de "
+        'cette personne, attestez de nouveau avec "confirm": true.',
+    ),
+    "attest_name_refused": ErrorSpec(
+        422,
+        "This name cannot sign as it is written: {detail}",
+        "Ce nom ne peut pas signer tel qu'il est écrit : {detail}",
+    ),
+    "slug_taken": ErrorSpec(
+        409,
+        "The address name “{slug}” is already used by another client. Choose another slug.",
+        "Le nom d'adresse « {slug} » est déjà pris par un autre client. Choisissez-en un autre.",
+    ),
+    "invalid_timezone": ErrorSpec(
+        422,
+        "“{value}” is not a time zone name. Use an IANA name such as “Europe/Paris”.",
+        "« {value} » n'est pas un nom de fuseau horaire. Utilisez un nom IANA comme "
+        "« Europe/Paris ».",
+    ),
+    "engagement_exists": ErrorSpec(
+        409,
+        "This person already has an open engagement with this client (status: {status_word}).",
+        "Cette personne a déjà un engagement en cours avec ce client (statut : {status_word}).",
+    ),
+    "engagement_not_pending": ErrorSpec(
+        409,
+        "This engagement is {status_word}, so it can no longer be accepted or declined. Ask for a "
+        "new proposal if needed.",
+        "Cet engagement est {status_word} : il ne peut plus être accepté ni refusé. Demandez une "
+        "nouvelle proposition si besoin.",
+    ),
+    "not_your_engagement": ErrorSpec(
+        403,
+        "Only the person this engagement is proposed to can accept or decline it.",
+        "Seule la personne à qui cet engagement est proposé peut l'accepter ou le refuser.",
+    ),
+    "engagement_already_ended": ErrorSpec(
+        409,
+        "This engagement has already ended.",
+        "Cet engagement est déjà terminé.",
+    ),
+    "unknown_channel_kind": ErrorSpec(
+        422,
+        "There is no channel kind “{kind}”. Use one of: {kinds}.",
+        "Le type de canal « {kind} » n'existe pas. Utilisez l'un de : {kinds}.",
+    ),
+    "invalid_channel_config": ErrorSpec(
+        422,
+        "The {part} of this {kind} channel is not right: {detail}.",
+        "La partie {part} de ce canal {kind} ne convient pas : {detail}.",
+    ),
+    "channel_exists": ErrorSpec(
+        409,
+        "This client already has a built-in blog channel; each client has one blog.",
+        "Ce client a déjà un canal de blog intégré ; chaque client a un seul blog.",
+    ),
+    "channel_not_of_client": ErrorSpec(
+        422,
+        "Channel {channel_id} does not belong to this client. Use the ids listed by "
+        "GET /api/v1/clients/{client_id}/channels.",
+        "Le canal {channel_id} n'appartient pas à ce client. Utilisez les identifiants listés "
+        "par GET /api/v1/clients/{client_id}/channels.",
+    ),
+    "author_not_attested": ErrorSpec(
+        403,
+        "Your name has not been attested yet, so you cannot sign posts. Ask an owner or a "
+        "manager of your organisation to attest it.",
+        "Votre nom n'a pas encore été attesté : vous ne pouvez pas signer de publication. "
+        "Demandez à un propriétaire ou à un responsable de votre organisation de l'attester.",
+    ),
+    "no_engagement": ErrorSpec(
+        403,
+        "You do not speak for {client}: you need an accepted engagement with this client. "
+        "Ask an owner or a manager to propose one, then accept it.",
+        "Vous ne parlez pas pour {client} : il faut un engagement accepté avec ce client. "
+        "Demandez à un propriétaire ou à un responsable de vous le proposer, puis acceptez-le.",
+    ),
+    "body_empty": ErrorSpec(
+        422,
+        "Write something in the body: a post cannot be empty.",
+        "Écrivez quelque chose dans le corps : une publication ne peut pas être vide.",
+    ),
+    "body_too_long": ErrorSpec(
+        422,
+        "The body is {length} characters long; {limit} can carry at most {maximum}. Shorten it.",
+        "Le corps fait {length} caractères ; {limit} en accepte au plus {maximum}. "
+        "Raccourcissez-le.",
+    ),
+    "scheduled_at_invalid": ErrorSpec(
+        422,
+        "“{value}” is not a date and time. Use ISO 8601, e.g. “2026-12-01T09:30:00+01:00”, "
+        "or leave it out to publish now.",
+        "« {value} » n'est pas une date et une heure. Utilisez le format ISO 8601, par exemple "
+        "« 2026-12-01T09:30:00+01:00 », ou omettez-le pour publier maintenant.",
+    ),
+    "scheduled_at_in_past": ErrorSpec(
+        422,
+        "This time ({value}) is in the past. Choose a time in the future, or leave it out to "
+        "publish now.",
+        "Cette heure ({value}) est passée. Choisissez une heure à venir, ou omettez-la pour "
+        "publier maintenant.",
+    ),
+    "scheduled_at_nonexistent": ErrorSpec(
+        422,
+        "{value} does not exist in {zone} (the clocks jump forward then). Choose another time "
+        "or give an explicit offset.",
+        "{value} n'existe pas dans le fuseau {zone} (changement d'heure). Choisissez une autre "
+        "heure ou indiquez un décalage explicite.",
+    ),
+    "post_not_editable": ErrorSpec(
+        409,
+        "This post can no longer be changed: it is {status_word}.",
+        "Cette publication ne peut plus être modifiée : elle est {status_word}.",
+    ),
+    "not_post_author": ErrorSpec(
+        403,
+        "Only the author can change what a post says: nobody writes under someone else's name.",
+        "Seul·e l'auteur·ice peut modifier le texte d'une publication : personne n'écrit sous "
+        "le nom d'un·e autre.",
+    ),
+    "login_failed": ErrorSpec(
+        401,
+        "The e-mail address or the password is not right. Check both and try again.",
+        "L'adresse e-mail ou le mot de passe ne convient pas. Vérifiez-les et réessayez.",
+    ),
+    "already_set_up": ErrorSpec(
+        409,
+        "Byline is already set up. Log in instead.",
+        "Byline est déjà configuré. Connectez-vous.",
+    ),
+    "internal_error": ErrorSpec(
+        500,
+        "Something went wrong on our side; nothing was changed. Try again, and tell your "
+        "administrator if it persists.",
+        "Un problème est survenu de notre côté ; rien n'a été modifié. Réessayez, et prévenez "
+        "votre administrateur si cela persiste.",
+    ),
+}
+
+
+class AppError(Exception):
+    """A refusal the caller can fix. `params` fill the message template of `code`."""
+
+    def __init__(
+        self, code: str, *, field: str | None = None, status: int | None = None, **params: Any
+    ) -> None:
+        spec = CATALOGUE[code]
+        self.code = code
+        self.field = field
+        self.status = status or spec.status
+        self.params = params
+        super().__init__(code)
+
+    def message(self, locale: str) -> str:
+        spec = CATALOGUE[self.code]
+        template = spec.fr if locale == "fr" else spec.en
+        localized = {
+            key: (value.get(locale, value.get("en")) if isinstance(value, dict) else value)
+            for key, value in self.params.items()
+        }
+        return template.format(**localized)
+
+    def payload(self, locale: str) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message(locale), "field": self.field}}
+
+
+def not_found(thing_en: str, thing_fr: str, hint: str) -> AppError:
+    return AppError("not_found", thing={"en": thing_en, "fr": thing_fr}, hint=hint)
+
+
+def request_locale(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def validation_to_app_error(exc: RequestValidationError) -> AppError:
+    """Report the first problem in terms a caller can act on."""
+    first = exc.errors()[0]
+    kind = first.get("type", "")
+    field = _field_path(first.get("loc", ()))
+    if kind == "json_invalid":
+        detail = first.get("ctx", {}).get("error", "malformed")
+        return AppError("invalid_json", detail=str(detail))
+    if kind == "extra_forbidden":
+        return AppError("unknown_field", field=field)
+    if kind == "missing":
+        return AppError("field_required", field=field)
+    if kind in ("model_attributes_type", "dict_type") and field == "body":
+        return AppError("invalid_json", detail="expected a JSON object")
+    return AppError("invalid_field", field=field, detail=str(first.get("msg", "invalid value")))
+
+
+HtmlRenderer = Callable[[Request, AppError], Response | None]
+
+
+def install_error_handlers(app: FastAPI, *, render_html: HtmlRenderer) -> None:
+    """JSON errors for the API; `render_html` answers web pages (it returns None for the API)."""
+
+    async def app_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AppError)
+        page = render_html(request, exc)
+        if page is not None:
+            return page
+        return JSONResponse(exc.payload(request_locale(request)), status_code=exc.status)
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return await app_error(request, validation_to_app_error(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            error = AppError("route_not_found")
+        elif exc.status_code == 405:
+            error = AppError("method_not_allowed", method=request.method)
+        else:
+            error = AppError("internal_error", status=exc.status_code)
+        return await app_error(request, error)
+
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return await app_error(request, AppError("internal_error"))
+
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

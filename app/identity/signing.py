@@ -1,0 +1,49 @@
+"""The signing rules, in one place: who may sign a post for a client, checked at every entry point
+(post creation and edits) and again by the dispatcher right before sending.
+
+1. The author is the authenticated person (callers pass the actor's id; no field sets it).
+2. The author's name is attested, and the attestation is of the name as it is now.
+3. The author holds an accepted engagement with the client, and is still a member.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.engagements import service as engagements
+from app.errors import AppError
+from app.identity import service as identity
+from app.models import Client
+from app.people import service as people
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The identity a post is signed with, frozen into the post at signing time."""
+
+    person_id: int
+    full_name: str
+    role_title: str | None
+    photo_url: str | None
+
+
+async def ensure_can_sign(
+    session: AsyncSession, *, organisation_id: int, person_id: int, client: Client
+) -> Signer:
+    """Raise the AppError that explains why `person_id` cannot sign for `client`, or return the signer."""
+    member = await people.get_member(session, organisation_id, person_id)
+    if member is None:
+        raise AppError("account_inactive")
+    person, membership = member
+    if membership.left_at is not None:
+        raise AppError("account_inactive")
+    if not await identity.is_attested(session, person):
+        raise AppError("author_not_attested")
+    if not await engagements.has_accepted(session, client.id, person.id):
+        raise AppError("no_engagement", client=client.name)
+    return Signer(
+        person_id=person.id,
+        full_name=person.full_name,
+        role_title=person.role_title,
+        photo_url=person.photo_url,
+    )

@@ -1,0 +1,82 @@
+from fastapi import APIRouter, status
+
+from app.accounts.dependencies import CurrentActor, Locale, Session, State
+from app.identity import service as identity
+from app.people import service
+from app.people.schemas import AttestRequest, PersonCreate, PersonRead, WithdrawRequest
+
+router = APIRouter(prefix="/people", tags=["people"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonRead)
+async def create_person(
+    data: PersonCreate, actor: CurrentActor, session: Session, state: State, locale: Locale
+) -> PersonRead:
+    """Add a member. The name is checked: refused names are a 422 `name_refused`; a `review`
+    name is created but cannot sign until an attestation confirms it."""
+    person, membership, name_check = await service.create(session, actor, data, now=state.clock())
+    return service.to_read(person, membership, attested=False, name_check=name_check, locale=locale)
+
+
+@router.get("", response_model=list[PersonRead])
+async def list_people(actor: CurrentActor, session: Session, locale: Locale) -> list[PersonRead]:
+    rows = await service.list_people(session, actor)
+    return await service.read_many(session, actor.organisation_id, rows, locale)
+
+
+@router.get("/me", response_model=PersonRead)
+async def me(actor: CurrentActor, session: Session, locale: Locale) -> PersonRead:
+    row = await service.get(session, actor, actor.person_id)
+    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
+
+
+@router.get("/{person_id}", response_model=PersonRead)
+async def get_person(
+    person_id: int, actor: CurrentActor, session: Session, locale: Locale
+) -> PersonRead:
+    row = await service.get(session, actor, person_id)
+    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
+
+
+@router.post("/{person_id}/attest", response_model=PersonRead)
+async def attest_person(
+    person_id: int,
+    data: AttestRequest,
+    actor: CurrentActor,
+    session: Session,
+    state: State,
+    locale: Locale,
+) -> PersonRead:
+    """Vouch that this person's `full_name` is their real name (owner or manager, never oneself).
+    A name whose check is `review` needs `"confirm": true`."""
+    person, membership = await service.get(session, actor, person_id)
+    name_check = await service.check_name(session, actor.organisation_id, person.full_name)
+    await identity.attest(
+        session,
+        actor,
+        person,
+        method=data.method,
+        note=data.note,
+        confirm=data.confirm,
+        name_check=name_check,
+        now=state.clock(),
+    )
+    return service.to_read(person, membership, attested=True, name_check=name_check, locale=locale)
+
+
+@router.post("/{person_id}/attest/withdraw", response_model=PersonRead)
+async def withdraw_attestation(
+    person_id: int,
+    data: WithdrawRequest,
+    actor: CurrentActor,
+    session: Session,
+    state: State,
+    locale: Locale,
+) -> PersonRead:
+    """Withdraw the attestation: the person can no longer sign, and their scheduled posts are
+    held at dispatch."""
+    person, membership = await service.get(session, actor, person_id)
+    await identity.withdraw(session, actor, person, reason=data.reason, now=state.clock())
+    return (
+        await service.read_many(session, actor.organisation_id, [(person, membership)], locale)
+    )[0]

@@ -1,0 +1,79 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+
+from app.accounts.actor import Role
+from app.identity.service import AttestMethod
+
+
+class NameCheckRead(BaseModel):
+    verdict: Literal["accept", "review", "refuse"]
+    code: str
+    message: str
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "mauricette@cl-consult.fr",
+                    "full_name": "Mauricette Raoul",
+                    "short_name": "Mauricette",
+                    "role": "cm",
+                    "role_title": "Community Manager",
+                    "photo_url": "https://cl-consult.fr/team/mauricette.jpg",
+                    "password": "a long passphrase",
+                }
+            ]
+        },
+    )
+
+    email: EmailStr
+    full_name: str = Field(
+        min_length=1, max_length=200, description="The signing name, as written."
+    )
+    short_name: str | None = Field(default=None, max_length=100)
+    role: Role = Role.CM
+    role_title: str | None = Field(default=None, max_length=120)
+    photo_url: HttpUrl | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    locale: Literal["en", "fr"] = "en"
+
+
+class PersonRead(BaseModel):
+    id: int
+    email: str
+    full_name: str
+    short_name: str | None
+    role: Role
+    role_title: str | None
+    photo_url: str | None
+    locale: str
+    attested: bool
+    active: bool
+    name_check: NameCheckRead
+    created_at: datetime
+
+
+class AttestRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"method": "id_document", "note": "Passport seen 2026-11-02"}]
+        },
+    )
+
+    method: Literal[AttestMethod.DECLARED, AttestMethod.ID_DOCUMENT, AttestMethod.DIRECTORY]
+    note: str | None = Field(default=None, max_length=1000)
+    confirm: bool = Field(
+        default=False, description="Needed when the name's check verdict is `review`."
+    )
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200)

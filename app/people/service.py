@@ -1,0 +1,131 @@
+"""People and their membership of an organisation."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.actor import Actor, Role
+from app.audit import service as audit
+from app.clients import service as clients
+from app.errors import AppError, not_found
+from app.identity import service as identity
+from app.identity.policy import NameCheck, Verdict
+from app.kit.passwords import hash_password
+from app.models import Membership, Person
+from app.people import repository
+from app.people.schemas import NameCheckRead, PersonCreate, PersonRead
+
+
+async def name_context(session: AsyncSession, organisation_id: int) -> tuple[list[str], list[str]]:
+    organisation = await repository.get_organisation(session, organisation_id)
+    organisation_names = [organisation.name] if organisation else []
+    return organisation_names, await clients.names(session, organisation_id)
+
+
+async def check_name(session: AsyncSession, organisation_id: int, full_name: str) -> NameCheck:
+    organisation_names, client_names = await name_context(session, organisation_id)
+    return identity.check(full_name, organisation_names, client_names)
+
+
+async def get(session: AsyncSession, actor: Actor, person_id: int) -> tuple[Person, Membership]:
+    found = await repository.get_in_organisation(session, actor.organisation_id, person_id)
+    if found is None:
+        raise not_found("person", "personne", "/api/v1/people")
+    return found
+
+
+async def get_member(
+    session: AsyncSession, organisation_id: int, person_id: int
+) -> tuple[Person, Membership] | None:
+    return await repository.get_in_organisation(session, organisation_id, person_id)
+
+
+async def create(
+    session: AsyncSession, actor: Actor, data: PersonCreate, *, now: datetime
+) -> tuple[Person, Membership, NameCheck]:
+    actor.require_manager()
+    if data.role in (Role.OWNER, Role.MANAGER) and actor.role != Role.OWNER:
+        raise AppError("owner_only", field="role")
+    result = await check_name(session, actor.organisation_id, data.full_name)
+    if result.verdict == Verdict.REFUSE:
+        raise AppError("name_refused", field="full_name", detail=identity.refusal(result))
+    if await repository.email_exists(session, data.email):
+        raise AppError("email_taken", field="email")
+    person = Person(
+        email=data.email.lower(),
+        full_name=result.normalised,
+        short_name=data.short_name,
+        role_title=data.role_title,
+        photo_url=str(data.photo_url) if data.photo_url else None,
+        password_hash=hash_password(data.password) if data.password else None,
+        locale=data.locale,
+        created_at=now,
+        updated_at=now,
+    )
+    membership = Membership(
+        organisation_id=actor.organisation_id, role=data.role, joined_at=now, left_at=None
+    )
+    await repository.add_person(session, person, membership)
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="person.created",
+        subject_type="person",
+        subject_id=person.id,
+        at=now,
+        data={
+            "full_name": person.full_name,
+            "role": str(data.role),
+            "verdict": str(result.verdict),
+        },
+    )
+    return person, membership, result
+
+
+async def list_people(session: AsyncSession, actor: Actor) -> Sequence[tuple[Person, Membership]]:
+    return await repository.list_in_organisation(session, actor.organisation_id)
+
+
+async def read_many(
+    session: AsyncSession,
+    organisation_id: int,
+    rows: Sequence[tuple[Person, Membership]],
+    locale: str,
+) -> list[PersonRead]:
+    attested = await identity.attested_map(session, [person for person, _ in rows])
+    organisation_names, client_names = await name_context(session, organisation_id)
+    return [
+        to_read(
+            person,
+            membership,
+            attested=attested[person.id],
+            name_check=identity.check(person.full_name, organisation_names, client_names),
+            locale=locale,
+        )
+        for person, membership in rows
+    ]
+
+
+def to_read(
+    person: Person, membership: Membership, *, attested: bool, name_check: NameCheck, locale: str
+) -> PersonRead:
+    return PersonRead(
+        id=person.id,
+        email=person.email,
+        full_name=person.full_name,
+        short_name=person.short_name,
+        role=Role(membership.role),
+        role_title=person.role_title,
+        photo_url=person.photo_url,
+        locale=person.locale,
+        attested=attested,
+        active=membership.left_at is None,
+        name_check=NameCheckRead(
+            verdict=name_check.verdict.value,
+            code=name_check.code,
+            message=name_check.message(locale),
+        ),
+        created_at=person.created_at,
+    )

@@ -1,0 +1,87 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.accounts.dependencies import CurrentActor, Session, State
+from app.posts import service
+from app.posts.schemas import PostCreate, PostRead, PostUpdate
+from app.posts.states import PostStatus
+
+router = APIRouter(prefix="/posts", tags=["posts"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PostRead)
+async def create_post(
+    data: PostCreate, actor: CurrentActor, session: Session, state: State
+) -> PostRead:
+    """Write, sign and schedule a post. You are its author and it is signed with your attested
+    name: you need an attested name (`author_not_attested`) and an accepted engagement with the
+    client (`no_engagement`). No `scheduled_at` publishes now."""
+    post = await service.create(
+        session,
+        actor,
+        data,
+        registry=state.registry,
+        base_url=state.settings.base_url,
+        now=state.clock(),
+    )
+    return (await service.read_many(session, [post]))[0]
+
+
+@router.get("", response_model=list[PostRead])
+async def list_posts(
+    actor: CurrentActor,
+    session: Session,
+    client_id: int | None = None,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    scheduled_from: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    scheduled_to: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PostRead]:
+    """Newest scheduled first. A CM sees their own posts; owners and managers see all."""
+    posts = await service.list_posts(
+        session,
+        actor,
+        client_id=client_id,
+        status=status,
+        author_id=author_id,
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+        limit=limit,
+        offset=offset,
+    )
+    return await service.read_many(session, posts)
+
+
+@router.get("/{post_id}", response_model=PostRead)
+async def get_post(post_id: int, actor: CurrentActor, session: Session) -> PostRead:
+    return (await service.read_many(session, [await service.get(session, actor, post_id)]))[0]
+
+
+@router.patch("/{post_id}", response_model=PostRead)
+async def update_post(
+    post_id: int, data: PostUpdate, actor: CurrentActor, session: Session, state: State
+) -> PostRead:
+    """Change a post before it goes out (its author only). The post is signed again."""
+    post = await service.update(
+        session,
+        actor,
+        post_id,
+        data,
+        registry=state.registry,
+        base_url=state.settings.base_url,
+        now=state.clock(),
+    )
+    return (await service.read_many(session, [post]))[0]
+
+
+@router.post("/{post_id}/cancel", response_model=PostRead)
+async def cancel_post(
+    post_id: int, actor: CurrentActor, session: Session, state: State
+) -> PostRead:
+    """Cancel what has not gone out yet (the author, or an owner or manager)."""
+    post = await service.cancel(session, actor, post_id, now=state.clock())
+    return (await service.read_many(session, [post]))[0]

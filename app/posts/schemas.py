@@ -1,0 +1,89 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from app.posts.states import DeliveryStatus, PostStatus
+
+BODY_MAX_LENGTH = 50_000
+
+_EXAMPLE: dict[str, Any] = {
+    "client_id": 1,
+    "channel_ids": [1],
+    "title": "Nos galettes sont de retour",
+    "body": "Dès samedi, les galettes des rois reviennent en boutique.",
+    "link": "https://boulangerie-lamour.fr/galettes",
+    "scheduled_at": "2026-12-05T09:30:00+01:00",
+}
+
+
+class PostCreate(BaseModel):
+    """The author is always the caller: no field here names who signs."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    client_id: int
+    channel_ids: list[int] = Field(min_length=1, max_length=20)
+    title: str | None = Field(default=None, max_length=300)
+    body: str = Field(
+        description=f"Plain text (blogs keep a few inline tags); at most {BODY_MAX_LENGTH} characters."
+    )
+    link: HttpUrl | None = None
+    scheduled_at: str | None = Field(
+        default=None,
+        description="ISO 8601. Omit to publish now; a time without offset is read in the client's zone.",
+    )
+
+
+class PostUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"scheduled_at": "2026-12-05T10:00:00"}]}
+    )
+
+    channel_ids: list[int] | None = Field(default=None, min_length=1, max_length=20)
+    title: str | None = Field(default=None, max_length=300)
+    body: str | None = None
+    link: HttpUrl | None = None
+    scheduled_at: str | None = None
+
+
+class AuthorRead(BaseModel):
+    id: int
+    full_name: str
+
+
+class SignatureRead(BaseModel):
+    full_name: str
+    role_title: str | None
+    photo_url: str | None
+    client_name: str
+    content_hash: str
+    signed_at: datetime
+
+
+class DeliveryRead(BaseModel):
+    id: int
+    channel_id: int
+    status: DeliveryStatus
+    attempts: int
+    due_at: datetime
+    published_at: datetime | None
+    external_id: str | None
+    external_url: str | None
+    last_error: str | None
+
+
+class PostRead(BaseModel):
+    id: int
+    client_id: int
+    author: AuthorRead
+    title: str | None
+    body: str
+    link: str | None
+    scheduled_at: datetime
+    scheduled_zone: str
+    status: PostStatus
+    signature: SignatureRead
+    deliveries: list[DeliveryRead]
+    created_at: datetime
+    updated_at: datetime

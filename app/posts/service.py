@@ -1,0 +1,391 @@
+"""Posts: written, signed and scheduled by their author; delivered to each chosen channel."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.actor import Actor
+from app.audit import service as audit
+from app.channels import service as channels
+from app.clients import service as clients
+from app.errors import AppError, not_found
+from app.identity.signing import Signer, ensure_can_sign
+from app.models import Channel, Client, Delivery, Post
+from app.posts import repository, scheduling
+from app.posts.render import PostContent, render
+from app.posts.schemas import (
+    BODY_MAX_LENGTH,
+    AuthorRead,
+    DeliveryRead,
+    PostCreate,
+    PostRead,
+    PostUpdate,
+    SignatureRead,
+)
+from app.posts.states import NOT_STARTED, DeliveryStatus, PostStatus
+from connectors.base import Signature
+from connectors.registry import ConnectorRegistry
+
+_STATUS_WORDS = {
+    PostStatus.PUBLISHED: {"en": "already published", "fr": "déjà publiée"},
+    PostStatus.PARTIALLY_PUBLISHED: {"en": "partly published", "fr": "en partie publiée"},
+    PostStatus.PUBLISHING: {"en": "being published", "fr": "en cours de publication"},
+    PostStatus.CANCELLED: {"en": "cancelled", "fr": "annulée"},
+    PostStatus.FAILED: {"en": "failed", "fr": "en échec"},
+    PostStatus.NEEDS_ATTENTION: {
+        "en": "waiting for a person's check",
+        "fr": "en attente de vérification",
+    },
+}
+
+
+def signature_for(signer: Signer, client: Client, base_url: str) -> Signature:
+    return Signature(
+        full_name=signer.full_name,
+        role_title=signer.role_title,
+        photo_url=signer.photo_url,
+        client_name=client.name,
+        transparency_url=f"{base_url}/t/{client.slug}",
+    )
+
+
+def stored_signature(post: Post, client: Client, base_url: str) -> Signature:
+    """The signature frozen into the post when it was signed."""
+    return Signature(
+        full_name=post.sig_full_name,
+        role_title=post.sig_role_title,
+        photo_url=post.sig_photo_url,
+        client_name=post.sig_client_name,
+        transparency_url=f"{base_url}/t/{client.slug}",
+    )
+
+
+def content_hash(post: Post) -> str:
+    canonical = json.dumps(
+        {
+            "client_id": post.client_id,
+            "author_id": post.author_id,
+            "title": post.title,
+            "body": post.body,
+            "link": post.link,
+            "signature": [
+                post.sig_full_name,
+                post.sig_role_title,
+                post.sig_photo_url,
+                post.sig_client_name,
+            ],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_body(body: str) -> None:
+    if not body.strip():
+        raise AppError("body_empty", field="body")
+    if len(body) > BODY_MAX_LENGTH:
+        raise AppError(
+            "body_too_long", field="body", length=len(body), limit="Byline", maximum=BODY_MAX_LENGTH
+        )
+
+
+async def _channels_of_client(
+    session: AsyncSession, client: Client, channel_ids: list[int]
+) -> list[Channel]:
+    unique_ids = list(dict.fromkeys(channel_ids))
+    found = await channels.get_many(session, unique_ids)
+    chosen = []
+    for channel_id in unique_ids:
+        channel = found.get(channel_id)
+        if channel is None or channel.client_id != client.id:
+            raise AppError(
+                "channel_not_of_client",
+                field="channel_ids",
+                channel_id=channel_id,
+                client_id=client.id,
+            )
+        chosen.append(channel)
+    return chosen
+
+
+def _check_fits(
+    post: Post,
+    signature: Signature,
+    targets: list[Channel],
+    registry: ConnectorRegistry,
+    locale: str,
+) -> None:
+    """Each channel must be able to carry the post as it will be rendered, signature included."""
+    content = PostContent(
+        title=post.title, body=post.body, link=post.link, scheduled_at=post.scheduled_at
+    )
+    for channel in targets:
+        connector = registry.get_class(channel.kind)
+        if connector is None:
+            raise AppError(
+                "unknown_channel_kind",
+                field="channel_ids",
+                kind=channel.kind,
+                kinds=", ".join(registry.kinds()),
+            )
+        maximum = connector.capabilities.max_length
+        if maximum is None:
+            continue
+        rendered = render(
+            content, signature, connector.capabilities, idempotency_key="-", locale=locale
+        )
+        if len(rendered.text) > maximum:
+            raise AppError(
+                "body_too_long",
+                field="body",
+                length=len(rendered.text),
+                limit=channel.name,
+                maximum=maximum,
+            )
+
+
+def _sign(post: Post, signer: Signer, client: Client, now: datetime) -> None:
+    post.sig_full_name = signer.full_name
+    post.sig_role_title = signer.role_title
+    post.sig_photo_url = signer.photo_url
+    post.sig_client_name = client.name
+    post.signed_at = now
+    post.content_hash = content_hash(post)
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> Post:
+    client = await clients.get(session, actor, data.client_id)
+    targets = await _channels_of_client(session, client, data.channel_ids)
+    _check_body(data.body)
+    scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
+    signer = await ensure_can_sign(
+        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
+    )
+    post = Post(
+        organisation_id=actor.organisation_id,
+        client_id=client.id,
+        author_id=actor.person_id,
+        title=(data.title or "").strip() or None,
+        body=data.body,
+        link=str(data.link) if data.link else None,
+        scheduled_at=scheduled_at,
+        scheduled_zone=client.timezone,
+        status=PostStatus.SCHEDULED,
+        created_at=now,
+        updated_at=now,
+    )
+    _sign(post, signer, client, now)
+    _check_fits(post, signature_for(signer, client, base_url), targets, registry, client.locale)
+    deliveries = [_new_delivery(channel, scheduled_at, now) for channel in targets]
+    await repository.add(session, post, deliveries)
+    _audit(session, actor, post, "post.created", now, {"channel_ids": [c.id for c in targets]})
+    return post
+
+
+def _new_delivery(channel: Channel, due_at: datetime, now: datetime) -> Delivery:
+    return Delivery(
+        channel_id=channel.id,
+        status=DeliveryStatus.SCHEDULED,
+        attempts=0,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def get(session: AsyncSession, actor: Actor, post_id: int) -> Post:
+    post = await repository.get_in_organisation(session, actor.organisation_id, post_id)
+    # A CM sees their own posts; owners and managers see the organisation's.
+    if post is None or (not actor.is_manager and post.author_id != actor.person_id):
+        raise not_found("post", "publication", "/api/v1/posts")
+    return post
+
+
+async def list_posts(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    client_id: int | None,
+    status: str | None,
+    author_id: int | None,
+    scheduled_from: datetime | None,
+    scheduled_to: datetime | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Post]:
+    if not actor.is_manager:
+        author_id = actor.person_id
+    return await repository.list_in_organisation(
+        session,
+        actor.organisation_id,
+        author_id=author_id,
+        client_id=client_id,
+        status=status,
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def _lock_editable(session: AsyncSession, post: Post, now: datetime) -> None:
+    touched, total = await repository.lock_unstarted(session, post.id, NOT_STARTED, now)
+    if total == 0 or touched != total:
+        status = PostStatus(post.status) if total else PostStatus.CANCELLED
+        word = _STATUS_WORDS.get(status, {"en": str(status), "fr": str(status)})
+        raise AppError("post_not_editable", status_word=word)
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    post_id: int,
+    data: PostUpdate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> Post:
+    post = await get(session, actor, post_id)
+    if post.author_id != actor.person_id:
+        raise AppError("not_post_author")
+    await _lock_editable(session, post, now)
+    client = await clients.get(session, actor, post.client_id)
+    fields = data.model_fields_set
+    if "body" in fields:
+        if data.body is None:
+            raise AppError("body_empty", field="body")
+        _check_body(data.body)
+        post.body = data.body
+    if "title" in fields:
+        post.title = (data.title or "").strip() or None
+    if "link" in fields:
+        post.link = str(data.link) if data.link else None
+    if "scheduled_at" in fields:
+        post.scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
+        post.scheduled_zone = client.timezone
+    current = (await repository.deliveries_of(session, [post.id]))[post.id]
+    targets = await _channels_of_client(
+        session,
+        client,
+        data.channel_ids
+        or [
+            delivery.channel_id
+            for delivery in current
+            if delivery.status != DeliveryStatus.CANCELLED
+        ],
+    )
+    # Editing re-signs: the rules are checked again and the signature is the author's name now.
+    signer = await ensure_can_sign(
+        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
+    )
+    _sign(post, signer, client, now)
+    _check_fits(post, signature_for(signer, client, base_url), targets, registry, client.locale)
+    await _retarget(session, post, current, targets, now)
+    post.updated_at = now
+    await repository.set_due(session, post.id, NOT_STARTED, post.scheduled_at)
+    await repository.refresh_status(session, post.id, now)
+    _audit(session, actor, post, "post.updated", now, {"fields": sorted(fields)})
+    return post
+
+
+async def _retarget(
+    session: AsyncSession,
+    post: Post,
+    current: list[Delivery],
+    targets: list[Channel],
+    now: datetime,
+) -> None:
+    wanted = {channel.id for channel in targets}
+    existing = {delivery.channel_id: delivery for delivery in current}
+    await repository.delete_deliveries(
+        session, [d for d in current if d.channel_id not in wanted and d.status in NOT_STARTED]
+    )
+    new = [_new_delivery(c, post.scheduled_at, now) for c in targets if c.id not in existing]
+    for delivery in new:
+        delivery.post_id = post.id
+    repository.add_deliveries(session, new)
+    for channel in targets:
+        previous = existing.get(channel.id)
+        if previous is not None and previous.status == DeliveryStatus.CANCELLED:
+            previous.status = DeliveryStatus.SCHEDULED
+    await session.flush()
+
+
+async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: datetime) -> Post:
+    post = await get(session, actor, post_id)
+    if post.author_id != actor.person_id:
+        actor.require_manager()
+    cancelled = await repository.cancel_unstarted(session, post.id, NOT_STARTED, now)
+    if cancelled == 0:
+        word = _STATUS_WORDS.get(PostStatus(post.status), {"en": post.status, "fr": post.status})
+        raise AppError("post_not_editable", status_word=word)
+    post.cancelled_at = now
+    post.status = await repository.refresh_status(session, post.id, now)
+    _audit(session, actor, post, "post.cancelled", now, {"deliveries": cancelled})
+    return post
+
+
+def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    post: Post,
+    action: str,
+    now: datetime,
+    data: dict[str, object],
+) -> None:
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action=action,
+        subject_type="post",
+        subject_id=post.id,
+        at=now,
+        data={**data, "content_hash": post.content_hash},
+    )
+
+
+async def read_many(session: AsyncSession, posts: Sequence[Post]) -> list[PostRead]:
+    post_ids = [post.id for post in posts]
+    deliveries = await repository.deliveries_of(session, post_ids)
+    authors = await repository.authors(session, list({post.author_id for post in posts}))
+    return [
+        PostRead(
+            id=post.id,
+            client_id=post.client_id,
+            author=AuthorRead(id=post.author_id, full_name=authors[post.author_id].full_name),
+            title=post.title,
+            body=post.body,
+            link=post.link,
+            scheduled_at=post.scheduled_at,
+            scheduled_zone=post.scheduled_zone,
+            status=PostStatus(post.status),
+            signature=SignatureRead(
+                full_name=post.sig_full_name,
+                role_title=post.sig_role_title,
+                photo_url=post.sig_photo_url,
+                client_name=post.sig_client_name,
+                content_hash=post.content_hash,
+                signed_at=post.signed_at,
+            ),
+            deliveries=[
+                DeliveryRead.model_validate(d, from_attributes=True) for d in deliveries[post.id]
+            ],
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+        )
+        for post in posts
+    ]

@@ -1,0 +1,56 @@
+"""Rendering server-side pages in the reader's language."""
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from app.errors import AppError
+from app.kit.i18n import negotiate, normalise_locale, translations
+from app.templating import environment
+
+
+def page_locale(request: Request) -> str:
+    chosen = request.cookies.get("lang")
+    if chosen:
+        return normalise_locale(chosen)
+    return negotiate(request.headers.get("accept-language"))
+
+
+def render(
+    template: str,
+    *,
+    locale: str,
+    request: Request | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    catalogue = translations(locale)
+    csrftoken = ""
+    if request is not None and "csrftoken" in request.scope:
+        csrftoken = request.scope["csrftoken"]()
+    html = environment.get_template(template).render(
+        gettext=catalogue.gettext,
+        ngettext=catalogue.ngettext,
+        _=catalogue.gettext,
+        locale=locale,
+        request=request,
+        csrftoken=csrftoken,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_error(request: Request, error: AppError) -> HTMLResponse | None:
+    """HTML error pages everywhere but the API and health check, which answer JSON."""
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return None
+    locale = page_locale(request)
+    return render(
+        "web/error.html",
+        locale=locale,
+        request=request,
+        status_code=error.status,
+        message=error.message(locale),
+        code=error.code,
+    )

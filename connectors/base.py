@@ -1,0 +1,234 @@
+"""The connector contract: everything a publishing destination must do, and nothing else.
+
+A connector turns one signed, rendered post into a publication on one channel (a Facebook Page,
+a WordPress site, the built-in blog). Byline finds connectors through the entry-point group
+``byline.connectors`` (see ``connectors.registry``); the built-ins are registered the same way.
+This module imports nothing from Byline's ``app`` package: a third party can write a connector
+against it alone.
+
+What the caller (Byline's dispatcher) guarantees
+------------------------------------------------
+* ``publish`` is called with a post whose author was re-checked just before the call: attested
+  real name, accepted engagement with the client, still a member.
+* ``post.text`` (and ``post.html`` when the connector declares ``supports_html``) already carries
+  the signature block; ``Connector.deliver`` refuses, before ``publish`` runs, a post whose
+  rendering lacks it. A connector must publish the rendering as given and never strip it.
+* Calls run outside any database transaction, at most ``publish_timeout`` seconds each (the
+  caller cancels a call that takes longer and treats it as an unknown outcome), with bounded
+  concurrency, on the one shared ``httpx.AsyncClient`` given in ``HostServices``.
+* The same delivery keeps the same ``post.idempotency_key`` across attempts. Use it where the
+  destination offers idempotency, and to find an earlier attempt in ``reconcile``.
+
+What a connector raises (the whole error tree)
+----------------------------------------------
+* ``TransientError``: nothing was published and trying again later may work (HTTP 429, 503 before
+  processing, a connection refused before the request was sent). ``retry_after`` (seconds) when
+  the destination says how long to wait.
+* ``PermanentError``: nothing was published and trying again will not help (the destination
+  refuses the content, the page is gone). The message is shown to the user: make it say why.
+* ``ReauthRequired``: credentials were refused or expired; the channel needs reconnecting. Its
+  deliveries are held until a person fixes it.
+* ``UnknownOutcome``: the request may have gone out (a timeout after sending, a 5xx after the
+  request was accepted). Byline never retries such a delivery blindly: it calls ``reconcile``
+  if the connector implements it, otherwise it asks a person.
+Any other exception is a bug in the connector and is treated as ``UnknownOutcome``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+
+class ConnectorError(Exception):
+    """Base of the errors a connector raises; `message` is shown to users, keep it plain."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransientError(ConnectorError):
+    """Not published; retry later (after `retry_after` seconds when the destination says so)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ConnectorError):
+    """Not published, and retrying will not help."""
+
+
+class ReauthRequired(ConnectorError):
+    """The destination refused the credentials: the channel must be reconnected by a person."""
+
+
+class UnknownOutcome(ConnectorError):
+    """The request may have been published. Never retried blindly: reconciled, or shown to a person."""
+
+
+class UnsignedPost(PermanentError):
+    """Raised by `Connector.deliver` when a rendering lacks the author's signature block."""
+
+
+class Capabilities(BaseModel):
+    """What the destination can carry. Byline checks posts against it before accepting them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_length: int | None = None
+    """Longest `text` the destination accepts (signature included), or None for no limit."""
+    supports_title: bool = False
+    supports_link: bool = True
+    supports_html: bool = False
+    """True when the connector publishes `post.html` (blogs) rather than `post.text`."""
+
+
+class NoConfig(BaseModel):
+    """For connectors that need no configuration or no credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who speaks: frozen from the author's attested identity when the post was signed."""
+
+    full_name: str
+    role_title: str | None
+    photo_url: str | None
+    client_name: str
+    transparency_url: str
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One post rendered for one channel. `text`/`html` already contain the signature block."""
+
+    idempotency_key: str
+    title: str | None
+    text: str
+    html: str | None
+    link: str | None
+    signature: Signature
+    signature_text: str
+    """The exact signature block that `text` must contain."""
+    signature_html: str | None
+    """The exact byline block that `html` must contain (HTML channels)."""
+    scheduled_at: datetime
+    locale: str
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """The channel being published to: its id, name, validated config and decrypted credentials."""
+
+    channel_id: int
+    name: str
+    config: BaseModel
+    credentials: BaseModel
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """Where the post now lives. `published_at` defaults to the time Byline records the result."""
+
+    external_id: str
+    external_url: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+
+
+class ArticleStore(Protocol):
+    """Storage Byline offers to connectors that publish into Byline itself (the built-in blog).
+
+    Each method runs and commits its own short transaction.
+    """
+
+    async def find(self, channel_id: int, idempotency_key: str) -> PublishResult | None:
+        """The article an earlier attempt of this delivery stored, if any."""
+        ...
+
+    async def save(self, channel_id: int, post: OutgoingPost) -> PublishResult:
+        """Store the article; saving the same idempotency key twice returns the first article."""
+        ...
+
+
+@dataclass(frozen=True)
+class HostServices:
+    """What Byline hands every connector instance: never create an HTTP client of your own."""
+
+    http: httpx.AsyncClient
+    base_url: str
+    article_store: ArticleStore | None = None
+
+
+class Connector(ABC):
+    """A publishing destination. Subclasses set the class attributes and implement `publish`."""
+
+    name: ClassVar[str]
+    """The channel `kind`, e.g. "facebook_page"; also the entry-point name."""
+    label: ClassVar[str]
+    """A human name for menus, e.g. "Facebook Page"."""
+    config_model: ClassVar[type[BaseModel]] = NoConfig
+    """Non-secret settings; validated when a channel is created. Use `extra="forbid"`."""
+    credentials_model: ClassVar[type[BaseModel]] = NoConfig
+    """Secrets, as `SecretStr` fields; stored encrypted, decrypted only to publish."""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, host: HostServices) -> None:
+        self.host = host
+
+    @abstractmethod
+    async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
+        """Publish `post` on `channel` once, and say where it lives.
+
+        Must publish the rendering as given (signature included). Raises only the errors of this
+        module; see the module docstring for which one means what.
+        """
+
+    async def check(self, channel: ChannelContext) -> CheckResult:
+        """Check that the channel can be published to (credentials valid, page reachable).
+
+        Must not publish anything. The default says the configuration was accepted.
+        """
+        return CheckResult(ok=True, detail="configuration accepted")
+
+    async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
+        """After an unknown outcome: find whether `post` went out (by its idempotency key).
+
+        Return the publication if found, None if it certainly did not go out. Raise
+        `TransientError` when the destination cannot tell now. Connectors that cannot look
+        publications up leave this unimplemented (see `can_reconcile`).
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def can_reconcile(cls) -> bool:
+        return cls.reconcile is not Connector.reconcile
+
+    async def deliver(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
+        """The boundary Byline calls: refuse an unsigned rendering, then `publish`."""
+        ensure_signed(post, html=self.capabilities.supports_html)
+        return await self.publish(channel, post)
+
+
+def ensure_signed(post: OutgoingPost, *, html: bool) -> None:
+    """Refuse a rendering that does not carry the author's signature block."""
+    if not post.signature_text.strip() or post.signature_text not in post.text:
+        raise UnsignedPost("the rendered text lacks the author's signature; nothing was sent")
+    if post.signature.full_name not in post.signature_text:
+        raise UnsignedPost("the signature block does not name the author; nothing was sent")
+    if html and (not post.html or not post.signature_html or post.signature_html not in post.html):
+        raise UnsignedPost("the rendered article lacks the author's byline; nothing was sent")

@@ -1,0 +1,39 @@
+"""The built-in blog: Byline hosts the articles itself at /blog/{client-slug}, so it works out of the box."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from connectors.base import (
+    ArticleStore,
+    Capabilities,
+    ChannelContext,
+    Connector,
+    OutgoingPost,
+    PermanentError,
+    PublishResult,
+)
+
+
+class LocalBlogConnector(Connector):
+    name = "local_blog"
+    label = "Built-in blog"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_length=None, supports_title=True, supports_link=True, supports_html=True
+    )
+
+    async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
+        store = self._store()
+        # Idempotent by construction: a retried delivery finds the article it already stored.
+        existing = await store.find(channel.channel_id, post.idempotency_key)
+        if existing is not None:
+            return existing
+        return await store.save(channel.channel_id, post)
+
+    async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
+        return await self._store().find(channel.channel_id, post.idempotency_key)
+
+    def _store(self) -> ArticleStore:
+        if self.host.article_store is None:
+            raise PermanentError("this Byline process offers no article store to the built-in blog")
+        return self.host.article_store
