@@ -30,7 +30,7 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
         setup = await accounts.setup_organisation(
             session,
             organisation_name=f"Agence Exemple {tag}",
-            email=f"aline.lamour+{tag}@demo.byline.invalid",
+            email=f"aline.lamour+{tag}@example.com",
             full_name="Aline Lamour",
             short_name="Aline",
             role_title="Fondatrice",
@@ -45,7 +45,7 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
             session,
             owner,
             PersonCreate(
-                email=f"guy.couturier+{tag}@demo.byline.invalid",
+                email=f"guy.couturier+{tag}@example.com",
                 full_name="Guy Couturier",
                 short_name="Guy",
                 role=Role.CM,

@@ -1,0 +1,129 @@
+"""The `byline` command as an operator runs it, in a subprocess against a real database file."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from app.config import Settings
+from app.dispatch.engine import Dispatcher
+from app.kit.time import utc_now
+from app.main import build_state, close_state
+from tests.conftest import BASE_URL, AppFactory
+from tests.factories import bearer, ok
+
+
+def byline(var_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BYLINE_VAR_DIR": str(var_dir), "BYLINE_BASE_URL": BASE_URL}
+    env.pop("BYLINE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def settings_for(var_dir: Path) -> Settings:
+    return Settings(var_dir=var_dir, base_url=BASE_URL, secret_key=SecretStr(""))
+
+
+async def test_setup_then_token_then_api(tmp_path: Path, make_app: AppFactory) -> None:
+    var_dir = tmp_path / "var"
+    setup = byline(
+        var_dir,
+        "setup",
+        "--org",
+        "CL Consult",
+        "--email",
+        "Didier@CL-consult.fr",
+        "--full-name",
+        "Didier Corre",
+        "--role-title",
+        "Gérant",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert "Didier Corre" in setup.stdout and "attested" in setup.stdout
+    assert (var_dir / "byline.db").is_file() and (var_dir / "secret_key").is_file()
+
+    token = byline(var_dir, "tokens", "create", "--email", "didier@cl-consult.fr")
+    assert token.returncode == 0, token.stderr
+    raw = token.stdout.strip()
+    assert raw.startswith("byl_")
+
+    app = await make_app(settings=settings_for(var_dir))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
+        me = await ok(await http.get("/api/v1/people/me", headers=bearer(raw)))
+        assert me["full_name"] == "Didier Corre"
+        assert me["role"] == "owner" and me["attested"] is True
+        # The password given on stdin logs into the web app.
+        login = await http.get("/login")
+        csrf = login.text.split('name="csrftoken" value="')[1].split('"')[0]
+        done = await http.post(
+            "/login",
+            data={
+                "csrftoken": csrf,
+                "email": "didier@cl-consult.fr",
+                "password": "a long enough password",
+            },
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/app"
+
+
+def test_setup_refuses_a_handle_and_an_existing_email(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    refused = byline(
+        var_dir, "setup", "--org", "CL Consult", "--email", "a@b.fr", "--full-name", "jojo_cm"
+    )
+    assert refused.returncode == 2
+    assert "name_refused" in refused.stderr
+
+    first = byline(
+        var_dir, "setup", "--org", "CL Consult", "--email", "a@b.fr", "--full-name", "Didier Corre"
+    )
+    assert first.returncode == 0, first.stderr
+    again = byline(
+        var_dir, "setup", "--org", "Autre", "--email", "a@b.fr", "--full-name", "Aline Lamour"
+    )
+    assert again.returncode == 2 and "email_taken" in again.stderr
+
+
+def test_unknown_email_for_token_is_a_clear_error(tmp_path: Path) -> None:
+    result = byline(tmp_path / "var", "tokens", "create", "--email", "nobody@example.org")
+    assert result.returncode == 2
+    assert "not_found" in result.stderr
+
+
+async def test_demo_publishes_its_post_when_due(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    demo = byline(var_dir, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "Guy Couturier" in demo.stdout
+    blog_url = next(line for line in demo.stdout.splitlines() if "/blog/" in line).split()[-1]
+
+    # A dispatcher whose clock is a minute and a bit ahead publishes the demo post.
+    state = build_state(settings_for(var_dir), clock=lambda: utc_now() + timedelta(seconds=70))
+    try:
+        assert await Dispatcher(state).tick() == 1
+    finally:
+        await close_state(state)
+
+    from app.main import create_app
+
+    app = create_app(settings_for(var_dir), dispatcher=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=BASE_URL
+        ) as http:
+            page = await http.get(blog_url.removeprefix(BASE_URL))
+    assert page.status_code == 200
+    assert "Les galettes sont de retour" in page.text and "Guy Couturier" in page.text
