@@ -120,10 +120,10 @@ async def test_demo_publishes_its_post_when_due(tmp_path: Path) -> None:
     from app.main import create_app
 
     app = create_app(settings_for(var_dir), dispatcher=False)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=BASE_URL
-        ) as http:
-            page = await http.get(blog_url.removeprefix(BASE_URL))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
+    ):
+        page = await http.get(blog_url.removeprefix(BASE_URL))
     assert page.status_code == 200
     assert "Les galettes sont de retour" in page.text and "Guy Couturier" in page.text
