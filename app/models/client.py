@@ -17,4 +17,6 @@ class Client(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5))
+    # The client's own wording around the signature; the name and role are always rendered.
+    signature_intro: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]
