@@ -189,6 +189,45 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Vous ne parlez pas pour {client} : il faut un engagement accepté avec ce client. "
         "Demandez à un propriétaire ou à un responsable de vous le proposer, puis acceptez-le.",
     ),
+    "author_left": ErrorSpec(
+        403,
+        "{name} has left the organisation, and nothing is published under the name of someone "
+        "who is gone. Cancel this post, or have a current member write it.",
+        "{name} a quitté l'organisation, et rien n'est publié sous le nom de quelqu'un qui est "
+        "parti. Annulez cette publication, ou faites-la écrire par un membre actuel.",
+    ),
+    "person_already_left": ErrorSpec(
+        409,
+        "This person has already left the organisation.",
+        "Cette personne a déjà quitté l'organisation.",
+    ),
+    "cannot_leave_self": ErrorSpec(
+        403,
+        "You cannot mark yourself as gone. Ask another owner or manager.",
+        "Vous ne pouvez pas vous déclarer parti·e vous-même. Demandez-le à un autre "
+        "propriétaire ou responsable.",
+    ),
+    "not_yourself": ErrorSpec(
+        403,
+        "You can change only your own profile, unless you are an owner or a manager.",
+        "Vous ne pouvez modifier que votre propre profil, sauf si vous êtes propriétaire ou "
+        "responsable.",
+    ),
+    "signature_intro_invalid": ErrorSpec(
+        422,
+        "The signature wording is a short lead-in such as “Written by”; it cannot contain line "
+        "breaks or braces, and the author's name and role are always added after it.",
+        "La formule de signature est une courte introduction comme « Écrit par » ; elle ne peut "
+        "contenir ni saut de ligne ni accolade, et le nom et la fonction de l'auteur·ice sont "
+        "toujours ajoutés après.",
+    ),
+    "signature_mismatch": ErrorSpec(
+        409,
+        "This post's stored text or signature no longer matches what its author signed, so it "
+        "was not sent. Ask the author to check it and save it again.",
+        "Le texte ou la signature enregistrés ne correspondent plus à ce que l'auteur·ice a "
+        "signé : rien n'a été envoyé. Demandez-lui de vérifier et d'enregistrer de nouveau.",
+    ),
     "body_empty": ErrorSpec(
         422,
         "Write something in the body: a post cannot be empty.",

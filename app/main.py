@@ -27,6 +27,7 @@ from app.kit.time import Clock, utc_now
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
 from app.state import AppState
+from app.transparency.pages import router as transparency_router
 from app.web.pages import router as web_router
 from app.web.rendering import render_error
 from connectors.base import Connector, HostServices
@@ -136,6 +137,7 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(blog_router)
+    app.include_router(transparency_router)
     app.include_router(web_router)
     install_error_handlers(app, render_html=render_error)
     app.add_middleware(

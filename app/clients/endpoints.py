@@ -2,7 +2,7 @@ from fastapi import APIRouter, status
 
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.clients import service
-from app.clients.schemas import ClientCreate, ClientRead
+from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 
@@ -29,3 +29,12 @@ async def get_client(
     client_id: int, actor: CurrentActor, session: Session, state: State
 ) -> ClientRead:
     return service.to_read(await service.get(session, actor, client_id), state.settings.base_url)
+
+
+@router.patch("/{client_id}", response_model=ClientRead)
+async def update_client(
+    client_id: int, data: ClientUpdate, actor: CurrentActor, session: Session, state: State
+) -> ClientRead:
+    """Change a client (owner or manager), including how its signature is worded."""
+    client = await service.update(session, actor, client_id, data, now=state.clock())
+    return service.to_read(client, state.settings.base_url)

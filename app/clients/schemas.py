@@ -31,6 +31,23 @@ class ClientRead(BaseModel):
     slug: str
     timezone: str
     locale: str
+    signature_intro: str | None
     blog_url: str
     transparency_url: str
     created_at: datetime
+
+
+class ClientUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"signature_intro": "Votre CM :"}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = None
+    locale: Literal["fr", "en"] | None = None
+    signature_intro: str | None = Field(
+        default=None,
+        max_length=60,
+        description="The lead-in before the author's name (default “—” in text, “By”/“Par” on "
+        "blogs). The name, role and client are always shown after it. Empty string: default.",
+    )

@@ -1,5 +1,6 @@
 """Clients: the brands an organisation speaks for."""
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.clients import repository
-from app.clients.schemas import ClientCreate, ClientRead
+from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from app.errors import AppError, not_found
 from app.models import Client
 
@@ -64,6 +65,46 @@ async def create(
     return client
 
 
+async def update(
+    session: AsyncSession, actor: Actor, client_id: int, data: ClientUpdate, *, now: datetime
+) -> Client:
+    actor.require_manager()
+    client = await get(session, actor, client_id)
+    fields = data.model_fields_set
+    if "timezone" in fields and data.timezone is not None:
+        if not valid_zone(data.timezone):
+            raise AppError("invalid_timezone", field="timezone", value=data.timezone)
+        client.timezone = data.timezone
+    if "name" in fields and data.name is not None:
+        client.name = data.name.strip()
+    if "locale" in fields and data.locale is not None:
+        client.locale = data.locale
+    if "signature_intro" in fields:
+        client.signature_intro = _signature_intro(data.signature_intro)
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="client.updated",
+        subject_type="client",
+        subject_id=client.id,
+        at=now,
+        data=data.model_dump(exclude_unset=True),
+    )
+    return client
+
+
+def _signature_intro(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if any(ch in text for ch in "{}<>") or any(
+        unicodedata.category(ch).startswith("C") for ch in text
+    ):
+        raise AppError("signature_intro_invalid", field="signature_intro")
+    return text
+
+
 async def _free_slug(session: AsyncSession, base: str) -> str:
     suffix = 2
     while await repository.get_by_slug(session, f"{base}-{suffix}") is not None:
@@ -109,6 +150,7 @@ def to_read(client: Client, base_url: str) -> ClientRead:
         slug=client.slug,
         timezone=client.timezone,
         locale=client.locale,
+        signature_intro=client.signature_intro,
         blog_url=f"{base_url}/blog/{client.slug}",
         transparency_url=f"{base_url}/t/{client.slug}",
         created_at=client.created_at,

@@ -31,7 +31,6 @@ from app.identity.signing import ensure_can_sign
 from app.models import Channel, Delivery
 from app.posts import repository as post_repository
 from app.posts import service as posts
-from app.posts.render import PostContent, render
 from app.posts.states import DeliveryStatus
 from app.state import AppState
 from connectors.base import (
@@ -140,6 +139,7 @@ class Dispatcher:
                 person_id=post.author_id,
                 client=client,
             )
+            posts.verify_signature(post)
             connector_class = self.state.registry.get_class(channel.kind)
             if connector_class is None:
                 raise AppError(
@@ -147,14 +147,13 @@ class Dispatcher:
                     kind=channel.kind,
                     kinds=", ".join(self.state.registry.kinds()),
                 )
-            outgoing = render(
-                PostContent(
-                    title=post.title, body=post.body, link=post.link, scheduled_at=post.scheduled_at
-                ),
+            outgoing = posts.render_for_channel(
+                post,
+                client,
                 posts.stored_signature(post, client, self.state.settings.base_url),
+                channel.kind,
                 connector_class.capabilities,
                 idempotency_key=f"byline-delivery-{delivery.id}",
-                locale=client.locale,
             )
             return Job(
                 claim=claim,

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Client, Engagement
+from app.models import Client, Engagement, Membership, Person
 
 OPEN_STATUSES = ("proposed", "accepted")
 
@@ -67,3 +67,21 @@ async def add(session: AsyncSession, engagement: Engagement) -> Engagement:
     session.add(engagement)
     await session.flush()
     return engagement
+
+
+async def voices_of(
+    session: AsyncSession, client_id: int
+) -> Sequence[tuple[Engagement, Person, Membership]]:
+    """Engagements that were accepted at some point, with the person and their membership."""
+    rows = await session.execute(
+        select(Engagement, Person, Membership)
+        .join(Person, Person.id == Engagement.person_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Engagement.client_id == client_id,
+            Engagement.responded_at.is_not(None),
+            Engagement.status.in_(("accepted", "ended")),
+        )
+        .order_by(Engagement.responded_at)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]

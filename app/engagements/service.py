@@ -11,7 +11,7 @@ from app.clients import service as clients
 from app.engagements import repository
 from app.engagements.schemas import EngagementRead, EngagementStatus
 from app.errors import AppError, not_found
-from app.models import Engagement
+from app.models import Engagement, Membership, Person
 from app.people import service as people
 
 _STATUS_WORDS = {
@@ -132,3 +132,9 @@ def _audit(
 
 def to_read(engagement: Engagement) -> EngagementRead:
     return EngagementRead.model_validate(engagement, from_attributes=True)
+
+
+async def voices_of(
+    session: AsyncSession, client_id: int
+) -> Sequence[tuple[Engagement, Person, Membership]]:
+    return await repository.voices_of(session, client_id)

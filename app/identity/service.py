@@ -104,9 +104,18 @@ async def attest(
 
 
 async def withdraw(
-    session: AsyncSession, actor: Actor, person: Person, *, reason: str, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    person: Person,
+    *,
+    reason: str,
+    now: datetime,
+    by_system: bool = False,
 ) -> None:
-    actor.require_manager()
+    """Withdraw a person's attestation. `by_system` is for withdrawals that follow from another
+    change the actor may make (e.g. changing one's own name), not a manager's decision."""
+    if not by_system:
+        actor.require_manager()
     await repository.withdraw_all(session, person.id, now, reason)
     audit.record(
         session,

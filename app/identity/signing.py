@@ -36,7 +36,7 @@ async def ensure_can_sign(
         raise AppError("account_inactive")
     person, membership = member
     if membership.left_at is not None:
-        raise AppError("account_inactive")
+        raise AppError("author_left", name=person.full_name)
     if not await identity.is_attested(session, person):
         raise AppError("author_not_attested")
     if not await engagements.has_accepted(session, client.id, person.id):

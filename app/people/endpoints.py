@@ -3,7 +3,13 @@ from fastapi import APIRouter, status
 from app.accounts.dependencies import CurrentActor, Locale, Session, State
 from app.identity import service as identity
 from app.people import service
-from app.people.schemas import AttestRequest, PersonCreate, PersonRead, WithdrawRequest
+from app.people.schemas import (
+    AttestRequest,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    WithdrawRequest,
+)
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -80,3 +86,29 @@ async def withdraw_attestation(
     return (
         await service.read_many(session, actor.organisation_id, [(person, membership)], locale)
     )[0]
+
+
+@router.patch("/{person_id}", response_model=PersonRead)
+async def update_person(
+    person_id: int,
+    data: PersonUpdate,
+    actor: CurrentActor,
+    session: Session,
+    state: State,
+    locale: Locale,
+) -> PersonRead:
+    """Change a profile (yourself, or anyone as owner or manager). A new `full_name` is checked
+    and withdraws the attestation until someone attests the new name; posts already signed keep
+    the signature they were signed with."""
+    row = await service.update(session, actor, person_id, data, now=state.clock())
+    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
+
+
+@router.post("/{person_id}/leave", response_model=PersonRead)
+async def leave_organisation(
+    person_id: int, actor: CurrentActor, session: Session, state: State, locale: Locale
+) -> PersonRead:
+    """Mark a member as gone (owner or manager): they can no longer log in or sign, their tokens
+    are revoked, and their posts that have not gone out are held, never published."""
+    row = await service.leave(session, actor, person_id, now=state.clock())
+    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]

@@ -91,3 +91,11 @@ async def tokens_of(session: AsyncSession, person_id: int) -> Sequence[ApiToken]
 
 async def touch_token(session: AsyncSession, token_id: int, at: datetime) -> None:
     await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))
+
+
+async def revoke_tokens_of(session: AsyncSession, person_id: int, at: datetime) -> None:
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )

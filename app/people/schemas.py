@@ -77,3 +77,19 @@ class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=200)
+
+
+class PersonUpdate(BaseModel):
+    """Changing `full_name` withdraws the attestation: the new name must be attested again."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role_title": "Responsable éditoriale", "short_name": "Mauricette"}]},
+    )
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, max_length=100)
+    role_title: str | None = Field(default=None, max_length=120)
+    photo_url: HttpUrl | None = None
+    locale: Literal["en", "fr"] | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=1000)

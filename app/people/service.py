@@ -14,7 +14,7 @@ from app.identity.policy import NameCheck, Verdict
 from app.kit.passwords import hash_password
 from app.models import Membership, Person
 from app.people import repository
-from app.people.schemas import NameCheckRead, PersonCreate, PersonRead
+from app.people.schemas import NameCheckRead, PersonCreate, PersonRead, PersonUpdate
 
 
 async def name_context(session: AsyncSession, organisation_id: int) -> tuple[list[str], list[str]]:
@@ -82,6 +82,77 @@ async def create(
         },
     )
     return person, membership, result
+
+
+async def update(
+    session: AsyncSession, actor: Actor, person_id: int, data: PersonUpdate, *, now: datetime
+) -> tuple[Person, Membership]:
+    person, membership = await get(session, actor, person_id)
+    if person.id != actor.person_id and not actor.is_manager:
+        raise AppError("not_yourself")
+    if "password" in data.model_fields_set and person.id != actor.person_id:
+        raise AppError("not_yourself", field="password")
+    fields = data.model_fields_set
+    changes: dict[str, object] = {}
+    if "full_name" in fields and data.full_name is not None:
+        result = await check_name(session, actor.organisation_id, data.full_name)
+        if result.verdict == Verdict.REFUSE:
+            raise AppError("name_refused", field="full_name", detail=identity.refusal(result))
+        if result.normalised != person.full_name:
+            changes["full_name"] = [person.full_name, result.normalised]
+            person.full_name = result.normalised
+            # The attestation vouched for the old name; posts already signed keep theirs.
+            await identity.withdraw(
+                session, actor, person, reason="name changed", now=now, by_system=True
+            )
+    for name in ("short_name", "role_title", "locale"):
+        if name in fields and getattr(data, name) != getattr(person, name):
+            changes[name] = getattr(data, name)
+            setattr(person, name, getattr(data, name))
+    if "photo_url" in fields:
+        person.photo_url = str(data.photo_url) if data.photo_url else None
+        changes["photo_url"] = person.photo_url
+    if "password" in fields and data.password:
+        person.password_hash = hash_password(data.password)
+        changes["password_changed"] = True
+    person.updated_at = now
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="person.updated",
+        subject_type="person",
+        subject_id=person.id,
+        at=now,
+        data=changes,
+    )
+    return person, membership
+
+
+async def leave(
+    session: AsyncSession, actor: Actor, person_id: int, *, now: datetime
+) -> tuple[Person, Membership]:
+    """Mark a member as gone: they cannot log in or sign; their unsent posts are held."""
+    actor.require_manager()
+    if person_id == actor.person_id:
+        raise AppError("cannot_leave_self")
+    person, membership = await get(session, actor, person_id)
+    if membership.left_at is not None:
+        raise AppError("person_already_left")
+    if membership.role != Role.CM and actor.role != Role.OWNER:
+        raise AppError("owner_only")
+    membership.left_at = now
+    await repository.revoke_tokens_of(session, person.id, now)
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="person.left",
+        subject_type="person",
+        subject_id=person.id,
+        at=now,
+    )
+    return person, membership
 
 
 async def list_people(session: AsyncSession, actor: Actor) -> Sequence[tuple[Person, Membership]]:

@@ -5,7 +5,13 @@ from fastapi import APIRouter, Query, status
 
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.posts import service
-from app.posts.schemas import PostCreate, PostRead, PostUpdate
+from app.posts.schemas import (
+    ChannelPreview,
+    PostCreate,
+    PostPreviewRequest,
+    PostRead,
+    PostUpdate,
+)
 from app.posts.states import PostStatus
 
 router = APIRouter(prefix="/posts", tags=["posts"])
@@ -27,6 +33,22 @@ async def create_post(
         now=state.clock(),
     )
     return (await service.read_many(session, [post]))[0]
+
+
+@router.post("/preview", response_model=list[ChannelPreview])
+async def preview_post(
+    data: PostPreviewRequest, actor: CurrentActor, session: Session, state: State
+) -> list[ChannelPreview]:
+    """Exactly what each selected channel will show, signature included; nothing is saved. The
+    same signing rules apply as for creating the post."""
+    return await service.preview(
+        session,
+        actor,
+        data,
+        registry=state.registry,
+        base_url=state.settings.base_url,
+        now=state.clock(),
+    )
 
 
 @router.get("", response_model=list[PostRead])

@@ -1,7 +1,8 @@
 """What a post looks like on each channel: the body plus the author's visible signature.
 
-Signature blocks come from templates/signatures/: `text.txt` for text channels (appended to the
-message) and `byline.html` for blogs (placed above the article).
+Signature blocks come from templates/signatures/: `{kind}.txt` (else `text.txt`) for the text that
+every channel carries, and `{kind}.html` (else `byline.html`) for channels that publish HTML. A
+client may word the lead-in ("Written by", "Votre CM :"); the name, role and client always follow.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from app.kit.html import body_to_html
 from app.templating import environment
 from connectors.base import Capabilities, OutgoingPost, Signature
 
-_BY_WORD = {"en": "By", "fr": "Par"}
+_TEXT_INTRO = "—"
+_HTML_INTRO = {"en": "By", "fr": "Par"}
 
 
 @dataclass(frozen=True)
@@ -22,34 +24,44 @@ class PostContent:
     scheduled_at: datetime
 
 
-def signature_text(signature: Signature) -> str:
-    return environment.get_template("signatures/text.txt").render(signature=signature).strip()
+@dataclass(frozen=True)
+class SignatureStyle:
+    """How a channel of a given kind shows the signature, and the client's lead-in, if any."""
+
+    kind: str
+    intro: str | None
+    locale: str
 
 
-def signature_html(signature: Signature, locale: str) -> str:
-    return (
-        environment.get_template("signatures/byline.html")
-        .render(signature=signature, by_word=_BY_WORD.get(locale, _BY_WORD["en"]))
-        .strip()
+def signature_text(signature: Signature, style: SignatureStyle) -> str:
+    template = environment.select_template([f"signatures/{style.kind}.txt", "signatures/text.txt"])
+    return template.render(signature=signature, intro=style.intro or _TEXT_INTRO).strip()
+
+
+def signature_html(signature: Signature, style: SignatureStyle) -> str:
+    template = environment.select_template(
+        [f"signatures/{style.kind}.html", "signatures/byline.html"]
     )
+    intro = style.intro or _HTML_INTRO.get(style.locale, _HTML_INTRO["en"])
+    return template.render(signature=signature, intro=intro).strip()
 
 
 def render(
     content: PostContent,
     signature: Signature,
     capabilities: Capabilities,
+    style: SignatureStyle,
     *,
     idempotency_key: str,
-    locale: str,
 ) -> OutgoingPost:
-    sig_text = signature_text(signature)
+    sig_text = signature_text(signature, style)
     parts = [content.body.strip()]
     if content.link:
         parts.append(content.link)
     parts.append(sig_text)
     html = sig_html = None
     if capabilities.supports_html:
-        sig_html = signature_html(signature, locale)
+        sig_html = signature_html(signature, style)
         html = sig_html + body_to_html(content.body)
     return OutgoingPost(
         idempotency_key=idempotency_key,
@@ -61,5 +73,5 @@ def render(
         signature_text=sig_text,
         signature_html=sig_html,
         scheduled_at=content.scheduled_at,
-        locale=locale,
+        locale=style.locale,
     )

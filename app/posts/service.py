@@ -15,18 +15,20 @@ from app.errors import AppError, not_found
 from app.identity.signing import Signer, ensure_can_sign
 from app.models import Channel, Client, Delivery, Post
 from app.posts import repository, scheduling
-from app.posts.render import PostContent, render
+from app.posts.render import PostContent, SignatureStyle, render
 from app.posts.schemas import (
     BODY_MAX_LENGTH,
     AuthorRead,
+    ChannelPreview,
     DeliveryRead,
     PostCreate,
+    PostPreviewRequest,
     PostRead,
     PostUpdate,
     SignatureRead,
 )
 from app.posts.states import NOT_STARTED, DeliveryStatus, PostStatus
-from connectors.base import Signature
+from connectors.base import Capabilities, Connector, OutgoingPost, Signature
 from connectors.registry import ConnectorRegistry
 
 _STATUS_WORDS = {
@@ -63,6 +65,27 @@ def stored_signature(post: Post, client: Client, base_url: str) -> Signature:
     )
 
 
+def render_for_channel(
+    post: Post,
+    client: Client,
+    signature: Signature,
+    kind: str,
+    capabilities: Capabilities,
+    *,
+    idempotency_key: str,
+) -> OutgoingPost:
+    """The one way a post becomes what a channel shows: used for checks, previews and sending."""
+    return render(
+        PostContent(
+            title=post.title, body=post.body, link=post.link, scheduled_at=post.scheduled_at
+        ),
+        signature,
+        capabilities,
+        SignatureStyle(kind=kind, intro=client.signature_intro, locale=client.locale),
+        idempotency_key=idempotency_key,
+    )
+
+
 def content_hash(post: Post) -> str:
     canonical = json.dumps(
         {
@@ -82,6 +105,12 @@ def content_hash(post: Post) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def verify_signature(post: Post) -> None:
+    """Refuse a post whose stored content or signature changed since it was signed."""
+    if content_hash(post) != post.content_hash:
+        raise AppError("signature_mismatch")
 
 
 def _check_body(body: str) -> None:
@@ -114,29 +143,19 @@ async def _channels_of_client(
 
 def _check_fits(
     post: Post,
+    client: Client,
     signature: Signature,
     targets: list[Channel],
     registry: ConnectorRegistry,
-    locale: str,
 ) -> None:
     """Each channel must be able to carry the post as it will be rendered, signature included."""
-    content = PostContent(
-        title=post.title, body=post.body, link=post.link, scheduled_at=post.scheduled_at
-    )
     for channel in targets:
-        connector = registry.get_class(channel.kind)
-        if connector is None:
-            raise AppError(
-                "unknown_channel_kind",
-                field="channel_ids",
-                kind=channel.kind,
-                kinds=", ".join(registry.kinds()),
-            )
+        connector = _connector_class(registry, channel)
         maximum = connector.capabilities.max_length
         if maximum is None:
             continue
-        rendered = render(
-            content, signature, connector.capabilities, idempotency_key="-", locale=locale
+        rendered = render_for_channel(
+            post, client, signature, channel.kind, connector.capabilities, idempotency_key="-"
         )
         if len(rendered.text) > maximum:
             raise AppError(
@@ -146,6 +165,18 @@ def _check_fits(
                 limit=channel.name,
                 maximum=maximum,
             )
+
+
+def _connector_class(registry: ConnectorRegistry, channel: Channel) -> type[Connector]:
+    connector = registry.get_class(channel.kind)
+    if connector is None:
+        raise AppError(
+            "unknown_channel_kind",
+            field="channel_ids",
+            kind=channel.kind,
+            kinds=", ".join(registry.kinds()),
+        )
+    return connector
 
 
 def _sign(post: Post, signer: Signer, client: Client, now: datetime) -> None:
@@ -187,11 +218,61 @@ async def create(
         updated_at=now,
     )
     _sign(post, signer, client, now)
-    _check_fits(post, signature_for(signer, client, base_url), targets, registry, client.locale)
+    _check_fits(post, client, signature_for(signer, client, base_url), targets, registry)
     deliveries = [_new_delivery(channel, scheduled_at, now) for channel in targets]
     await repository.add(session, post, deliveries)
     _audit(session, actor, post, "post.created", now, {"channel_ids": [c.id for c in targets]})
     return post
+
+
+async def preview(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostPreviewRequest,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> list[ChannelPreview]:
+    """Render the post for each chosen channel as it would go out now, without saving anything."""
+    client = await clients.get(session, actor, data.client_id)
+    targets = await _channels_of_client(session, client, data.channel_ids)
+    _check_body(data.body)
+    scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
+    signer = await ensure_can_sign(
+        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
+    )
+    draft = Post(
+        client_id=client.id,
+        author_id=actor.person_id,
+        title=(data.title or "").strip() or None,
+        body=data.body,
+        link=str(data.link) if data.link else None,
+        scheduled_at=scheduled_at,
+    )
+    signature = signature_for(signer, client, base_url)
+    previews = []
+    for channel in targets:
+        capabilities = _connector_class(registry, channel).capabilities
+        rendered = render_for_channel(
+            draft, client, signature, channel.kind, capabilities, idempotency_key="preview"
+        )
+        previews.append(
+            ChannelPreview(
+                channel_id=channel.id,
+                kind=channel.kind,
+                name=channel.name,
+                title=rendered.title,
+                text=rendered.text,
+                html=rendered.html,
+                signature_text=rendered.signature_text,
+                length=len(rendered.text),
+                max_length=capabilities.max_length,
+                fits=capabilities.max_length is None
+                or len(rendered.text) <= capabilities.max_length,
+            )
+        )
+    return previews
 
 
 def _new_delivery(channel: Channel, due_at: datetime, now: datetime) -> Delivery:
@@ -292,7 +373,7 @@ async def update(
         session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
     )
     _sign(post, signer, client, now)
-    _check_fits(post, signature_for(signer, client, base_url), targets, registry, client.locale)
+    _check_fits(post, client, signature_for(signer, client, base_url), targets, registry)
     await _retarget(session, post, current, targets, now)
     post.updated_at = now
     await repository.set_due(session, post.id, NOT_STARTED, post.scheduled_at)

@@ -26,13 +26,18 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     catalogue = translations(locale)
+
+    def gettext(message: str, **params: Any) -> str:
+        text = catalogue.gettext(message)
+        return text % params if params else text
+
     csrftoken = ""
     if request is not None and "csrftoken" in request.scope:
         csrftoken = request.scope["csrftoken"]()
     html = environment.get_template(template).render(
-        gettext=catalogue.gettext,
+        gettext=gettext,
         ngettext=catalogue.ngettext,
-        _=catalogue.gettext,
+        _=gettext,
         locale=locale,
         request=request,
         csrftoken=csrftoken,
