@@ -5,14 +5,13 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
 from app.accounts.dependencies import Session, State
-from app.blog import repository
+from app.blog import service
 from app.clients import service as clients
 from app.errors import AppError
 from app.models import Client
 from app.web.rendering import render
 
 router = APIRouter(prefix="/blog", include_in_schema=False)
-_PAGE_SIZE = 50
 
 
 async def _client(session: Session, slug: str) -> Client:
@@ -25,7 +24,7 @@ async def _client(session: Session, slug: str) -> Client:
 @router.get("/{client_slug}")
 async def blog_index(client_slug: str, request: Request, session: Session) -> Response:
     client = await _client(session, client_slug)
-    articles = await repository.of_client(session, client.id, _PAGE_SIZE)
+    articles = await service.latest(session, client.id)
     return render(
         "blog/index.html", locale=client.locale, request=request, client=client, articles=articles
     )
@@ -34,7 +33,7 @@ async def blog_index(client_slug: str, request: Request, session: Session) -> Re
 @router.get("/{client_slug}/feed.xml")
 async def blog_feed(client_slug: str, session: Session, state: State) -> Response:
     client = await _client(session, client_slug)
-    articles = await repository.of_client(session, client.id, _PAGE_SIZE)
+    articles = await service.latest(session, client.id)
     blog_url = f"{state.settings.base_url}/blog/{client.slug}"
     feed = FeedGenerator()
     feed.id(blog_url)
@@ -65,7 +64,7 @@ async def blog_article(
     client_slug: str, article_slug: str, request: Request, session: Session
 ) -> Response:
     client = await _client(session, client_slug)
-    article = await repository.one_of_client(session, client.id, article_slug)
+    article = await service.article(session, client.id, article_slug)
     if article is None:
         raise AppError("route_not_found")
     return render(
