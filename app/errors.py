@@ -110,10 +110,10 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     "attest_needs_confirm": ErrorSpec(
         422,
-        "This name is also commonly used as an example name. If you have checked that it is "
-        'this person\'s name, attest again with "confirm": true.',
-        "Ce nom sert aussi souvent d'exemple. Si vous avez vérifié qu'il s'agit bien du nom de "
-        'cette personne, attestez de nouveau avec "confirm": true.',
+        "{detail} If you have checked that it is this person's real name, attest again with "
+        '"confirm": true.',
+        "{detail} Si vous avez vérifié qu'il s'agit bien du vrai nom de cette personne, "
+        'attestez de nouveau avec "confirm": true.',
     ),
     "attest_name_refused": ErrorSpec(
         422,
@@ -264,6 +264,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
         409,
         "This post can no longer be changed: it is {status_word}.",
         "Cette publication ne peut plus être modifiée : elle est {status_word}.",
+    ),
+    "delivery_not_waiting": ErrorSpec(
+        409,
+        "This delivery is {status_word}, not waiting for a check: only a delivery that needs "
+        "attention can be confirmed as published or published again.",
+        "Cet envoi est {status_word} et n'attend pas de vérification : seul un envoi à vérifier "
+        "peut être confirmé comme publié ou publié de nouveau.",
     ),
     "not_post_author": ErrorSpec(
         403,

@@ -361,3 +361,40 @@ async def test_transparency_page_shows_current_and_past_voices(make_app: AppFact
     assert data["past"][0]["until"] is not None
     page = await http.get(f"/t/{writer.client_slug}")
     assert "Auparavant" in page.text and "Personne ne parle" in page.text
+
+
+async def test_an_owner_can_confirm_a_real_name_refused_for_how_it_is_written(
+    make_app: AppFactory,
+) -> None:
+    _, http, writer = await _setup(make_app)
+    owner = bearer(writer.org.owner_token)
+    person = {"email": "night@cl-consult.fr", "full_name": "M. Night Shyamalan", "role": "cm"}
+    refused = await http.post("/api/v1/people", headers=owner, json=person)
+    assert refused.status_code == 422
+    assert "ask an owner or a manager to confirm it" in refused.json()["error"]["message"]
+    created = await ok(
+        await http.post("/api/v1/people", headers=owner, json={**person, "confirm_name": True}), 201
+    )
+    assert created["name_check"]["verdict"] == "refuse" and created["attested"] is False
+    attest = f"/api/v1/people/{created['id']}/attest"
+    needs = await http.post(attest, headers=owner, json={"method": "id_document"})
+    assert needs.status_code == 422 and needs.json()["error"]["code"] == "attest_needs_confirm"
+    done = await ok(
+        await http.post(attest, headers=owner, json={"method": "id_document", "confirm": True})
+    )
+    assert done["attested"] is True
+
+    # A role name has no way out, whoever asks.
+    admin = await http.post(
+        "/api/v1/people",
+        headers=owner,
+        json={"email": "a@cl-consult.fr", "full_name": "Admin", "role": "cm", "confirm_name": True},
+    )
+    assert admin.status_code == 422 and admin.json()["error"]["code"] == "name_refused"
+    # A CM cannot confirm their own refused spelling.
+    self_rename = await http.patch(
+        f"/api/v1/people/{writer.person_id}",
+        headers=bearer(writer.token),
+        json={"full_name": "M. Raoul", "confirm_name": True},
+    )
+    assert self_rename.status_code in (403, 422)

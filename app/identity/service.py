@@ -74,10 +74,10 @@ async def attest(
         raise AppError(
             "invalid_field", field="method", detail="“setup” is reserved for byline setup"
         )
-    if name_check.verdict == Verdict.REFUSE:
+    if name_check.verdict == Verdict.REFUSE and not name_check.confirmable:
         raise AppError("attest_name_refused", field="full_name", detail=refusal(name_check))
-    if name_check.verdict == Verdict.REVIEW and not confirm:
-        raise AppError("attest_needs_confirm", field="confirm")
+    if name_check.verdict != Verdict.ACCEPT and not confirm:
+        raise AppError("attest_needs_confirm", field="confirm", detail=refusal(name_check))
     await repository.withdraw_all(session, person.id, now, "superseded by a new attestation")
     repository.add(
         session,
@@ -86,7 +86,7 @@ async def attest(
             attested_name=person.full_name,
             method=method,
             note=note,
-            confirmed_review=name_check.verdict == Verdict.REVIEW,
+            confirmed_review=name_check.verdict != Verdict.ACCEPT,
             attested_by_id=actor.person_id,
             attested_at=now,
         ),

@@ -41,6 +41,12 @@ class PersonCreate(BaseModel):
     photo_url: HttpUrl | None = None
     password: str | None = Field(default=None, min_length=10, max_length=1000)
     locale: Literal["en", "fr"] = "en"
+    confirm_name: bool = Field(
+        default=False,
+        description="An owner or manager confirms a name refused only for how it is written "
+        "(a title, initials, internal capitals…), when it is the person's real name. Role, "
+        "placeholder and organisation names can never be confirmed.",
+    )
 
 
 class PersonRead(BaseModel):
@@ -93,3 +99,4 @@ class PersonUpdate(BaseModel):
     photo_url: HttpUrl | None = None
     locale: Literal["en", "fr"] | None = None
     password: str | None = Field(default=None, min_length=10, max_length=1000)
+    confirm_name: bool = Field(default=False, description="As in PersonCreate (owner or manager).")

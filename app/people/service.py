@@ -28,6 +28,15 @@ async def check_name(session: AsyncSession, organisation_id: int, full_name: str
     return identity.check(full_name, organisation_names, client_names)
 
 
+def _ensure_name_allowed(actor: Actor, result: NameCheck, confirm_name: bool) -> None:
+    """A refused name is stored only when an owner or manager confirms one the policy allows."""
+    if result.verdict != Verdict.REFUSE:
+        return
+    if not (confirm_name and result.confirmable):
+        raise AppError("name_refused", field="full_name", detail=identity.refusal(result))
+    actor.require_manager()
+
+
 async def get(session: AsyncSession, actor: Actor, person_id: int) -> tuple[Person, Membership]:
     found = await repository.get_in_organisation(session, actor.organisation_id, person_id)
     if found is None:
@@ -48,8 +57,7 @@ async def create(
     if data.role in (Role.OWNER, Role.MANAGER) and actor.role != Role.OWNER:
         raise AppError("owner_only", field="role")
     result = await check_name(session, actor.organisation_id, data.full_name)
-    if result.verdict == Verdict.REFUSE:
-        raise AppError("name_refused", field="full_name", detail=identity.refusal(result))
+    _ensure_name_allowed(actor, result, data.confirm_name)
     if await repository.email_exists(session, data.email):
         raise AppError("email_taken", field="email")
     person = Person(
@@ -96,8 +104,7 @@ async def update(
     changes: dict[str, object] = {}
     if "full_name" in fields and data.full_name is not None:
         result = await check_name(session, actor.organisation_id, data.full_name)
-        if result.verdict == Verdict.REFUSE:
-            raise AppError("name_refused", field="full_name", detail=identity.refusal(result))
+        _ensure_name_allowed(actor, result, data.confirm_name)
         if result.normalised != person.full_name:
             changes["full_name"] = [person.full_name, result.normalised]
             person.full_name = result.normalised

@@ -1,0 +1,1 @@
+"""Who may sign: the real-name policy and attestation."""

@@ -1,0 +1,265 @@
+"""The real-name policy: can this text sign a post as a person's name?
+
+`check_name` normalises the text, then runs the checks below in this order; the first that fails
+gives the code. A code always has the same verdict: `ok` accepts, the three `*_common` codes ask
+an owner or a manager to confirm the name (review), every other code refuses.
+
+Normalisation (`normalise_name`): NFC; full-width and half-width forms folded to their ordinary
+letters (U+3000 and U+FF01–U+FFEE only: styled letters are refused, never folded); runs of
+whitespace collapsed to one space; ends stripped; case never changed. The checks read only the
+normalised text, so canonically equivalent inputs (NFC, NFD, anything between) get one answer.
+
+==========================  ==================================================================
+code                        refused or reviewed when the name…
+==========================  ==================================================================
+empty                       is empty after normalisation
+too_long                    is longer than MAX_LENGTH characters
+unsupported_characters      holds control, private-use, unassigned or surrogate code points
+invisible_characters        holds format characters (zero-width space, soft hyphen, word joiner,
+                            BOM, bidi controls such as U+202E, tags), fillers (U+3164, U+2800…),
+                            or a ZWJ/ZWNJ anywhere but between two letters of one script that
+                            needs joiners (Arabic, Syriac, the Indic scripts, Sinhala): Persian
+                            and Hindi names use them, a Latin name never does
+email, url                  is or contains an e-mail or web address
+organisation_name           is the organisation's name (or a client's: client_name), contains
+client_name                 the whole of a multi-word one, or holds a company legal form (SARL,
+                            GmbH, Ltd…); see "Organisation and client names" below
+placeholder                 contains an example name (John Doe, Max Mustermann, Fulano de Tal)
+role_word                   contains a role, team or service word or phrase (admin, équipe,
+                            service client, Redaktion, atención al cliente, squadra…)
+generic_word                contains a stand-in word (test, user, anonyme, lorem ipsum, N/A)
+styled_letters              uses mathematical, circled, squared, superscript, small-capital or
+                            presentation-form letters, or strike-through/zalgo combining marks
+at_sign, digits (any        contain "@", a digit of any script, "_", a symbol or emoji (or
+script), underscore,        stray punctuation), quotation marks (apostrophes between letters are
+symbols, quotes, comma      part of names), a comma
+title                       starts with a title (Dr, Mme, M., Me, Herr, Sra, Dott.ssa…) or ends
+                            with an East Asian honorific (さん, 先生, 님)
+degree                      ends with a degree (PhD, MBA, MSc, Esq, MD…)
+dot_joined                  glues words with a full stop ("cl.consult"); "J.R.R." is initials
+mixed_scripts               mixes scripts, apart from Japanese (Han + kana) and Korean (Han +
+                            Hangul): "Аline" with a Cyrillic А is refused
+repeated_letters            has one letter three times in a row ("Aliiiine")
+initials_only               has only initials ("A. L.")
+camel_joined                glues words with an internal capital ("AlineLamour")
+all_capitals, all_lowercase is wholly in capitals or in lower case (scripts with case only)
+unusual_capitalisation      has capitals elsewhere than at the start of each part ("aLiNe")
+placeholder_common          (review) is a common real name used as an example (Jean Dupont)
+role_word_common            (review) contains a role or stand-in word that is also a family or
+generic_word_common         given name (Bernard Bot, Robert Service, Christopher Guest)
+ok                          passes every check
+==========================  ==================================================================
+
+Deny lists are matched on whole words after folding (NFKD, combining marks stripped, look-alike
+Greek/Cyrillic letters mapped to Latin, casefold), so accents, capitals and homoglyphs do not
+hide a word. Names that also belong to people are handled in three tiers: a strong word refuses
+wherever it stands; a weak word (Bot, Service, Guest, Sales, Null…) refuses only when every word
+of the name is vocabulary (weak words, particles, the organisation's or clients' words: "Bot",
+"Le Service"), is accepted right after a particle, where it reads as a family name ("Yann Le Bot",
+"Francisco de Sales"), and otherwise goes to review ("Bernard Bot", "Acme Bot"); a common name
+used as an example (Jean Dupont) goes to review when it is the whole name.
+
+Organisation and client names: a name is refused when it equals one (ignoring case, accents and
+separators: "cl-consult" is "CL Consult"; legal forms are ignored on both sides) or contains the
+whole of a multi-word one ("L'équipe CL Consult"). A one-word client is refused only as the whole
+name, so a client called "Martin" does not block Guy Martin.
+
+Case rules apply only to Latin, Greek, Cyrillic and Armenian letters (Georgian and Cherokee have
+case in Unicode but not in how names are written). Accepted inside a capitalised name: particles
+in lower case (de, van der, bin, dos, i, wa…), elided particles (d'Aubigné, al-Hakim), internal
+capitals after a known start (MacLeod, DiCaprio, LaToya, DeShawn), Irish and Zulu lower-case
+prefixes (Ó hUiginn, Mac an tSaoi, Cetshwayo kaMpande), the Dutch IJ (IJzerman), lower-case parts
+after a hyphen or apostrophe (Jung-hee, Ngũgĩ wa Thiong'o), single-letter parts (U Thant),
+generation suffixes as the last word (Jr., Sr., fils, II, III). "Sr" is a title as the first word
+(Señor) and a suffix as the last (Senior). "M." is read as Monsieur, so "M. Night Shyamalan" needs
+the way out that the refusal message gives.
+
+The vocabulary lives in `name_lists`, the reading of characters, scripts and case in
+`name_shape`, the English and French messages in `name_messages`.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.identity import name_lists as lists
+from app.identity.name_messages import MESSAGES, confirmable, message_for
+from app.identity.name_shape import CANDIDATES, character_problem, fold, shape_problem
+
+MAX_LENGTH = 100
+
+
+class Verdict(StrEnum):
+    ACCEPT = "accept"
+    REVIEW = "review"
+    REFUSE = "refuse"
+
+
+CODES = frozenset(MESSAGES)
+REVIEW_CODES = frozenset({"placeholder_common", "role_word_common", "generic_word_common"})
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    verdict: Verdict
+    code: str
+    normalised: str
+    suggestion: str | None
+
+    @property
+    def confirmable(self) -> bool:
+        """A refusal an owner or a manager may override, or a review they may confirm."""
+        return self.verdict != Verdict.ACCEPT and confirmable(self.code)
+
+    def message(self, locale: str) -> str:
+        """The explanation in French for any "fr" locale ("fr", "fr-CA"), in English otherwise."""
+        return message_for(self.code, locale, self.suggestion)
+
+
+def normalise_name(raw: str) -> str:
+    text = unicodedata.normalize("NFC", raw)
+    text = _WIDTH_FORMS.sub(lambda match: unicodedata.normalize("NFKC", match.group()), text)
+    # Folding can put a letter next to a mark it composes with: Ｅ + U+0301 becomes É.
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def check_name(
+    raw: str, *, organisation_names: Iterable[str] = (), client_names: Iterable[str] = ()
+) -> NameCheck:
+    name = normalise_name(raw)
+    others = _Others.build(organisation_names, client_names)
+    code = _evaluate(name, others)
+    return NameCheck(_verdict(code), code, name, _suggest(code, name, others))
+
+
+def _verdict(code: str) -> Verdict:
+    if code == "ok":
+        return Verdict.ACCEPT
+    return Verdict.REVIEW if code in REVIEW_CODES else Verdict.REFUSE
+
+
+_WIDTH_FORMS = re.compile("[\u3000\uff01-\uffee]")
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]{2,}")
+_URL = re.compile(
+    r"(?i)[a-z][a-z0-9+.-]*://|\bwww\.|[^\s@/]\.(?:app|be|biz|blog|ca|ch|co|com|de|dev|es|eu|"
+    r"fr|info|io|it|me|net|nl|online|org|pt|shop|site|tv|uk|xyz)\b"
+)
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W\d_]+", fold(text)))
+
+
+def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tokens[i : i + size] == phrase for i in range(len(tokens) - size + 1))
+
+
+def _phrases(entries: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tokens for tokens in map(_tokens, entries) if tokens)
+
+
+def _by_first_word(entries: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in _phrases(entries):
+        index.setdefault(phrase[0], []).append(phrase)
+    return index
+
+
+_STRONG = (
+    ("organisation_name", _by_first_word(lists.LEGAL_FORMS)),
+    ("placeholder", _by_first_word(lists.PLACEHOLDERS_HARD)),
+    ("role_word", _by_first_word(lists.ROLE_STRONG)),
+    ("generic_word", _by_first_word(lists.GENERIC_STRONG)),
+)
+_WEAK = {fold(word): "role_word" for word in lists.ROLE_WEAK} | {
+    fold(word): "generic_word" for word in lists.GENERIC_WEAK
+}
+_WHOLE_GENERIC = frozenset(_phrases(lists.GENERIC_WHOLE))
+_SOFT_PLACEHOLDERS = frozenset("".join(tokens) for tokens in _phrases(lists.PLACEHOLDERS_SOFT))
+_PARTICLE_TOKENS = frozenset(fold(word) for word in lists.PARTICLES)
+_LEGAL_TOKENS = frozenset(fold(word) for word in lists.LEGAL_FORMS)
+
+
+@dataclass(frozen=True)
+class _Others:
+    """The organisation's and its clients' names, folded into words."""
+
+    names: tuple[tuple[tuple[str, ...], str], ...]
+    tokens: frozenset[str]
+
+    @classmethod
+    def build(cls, organisation_names: Iterable[str], client_names: Iterable[str]) -> "_Others":
+        names = []
+        for code, raw_names in (
+            ("organisation_name", organisation_names),
+            ("client_name", client_names),
+        ):
+            for raw in raw_names:
+                tokens = _tokens(raw)
+                # "CL Consult SARL" signs as "CL Consult" just as well.
+                names.append((tuple(t for t in tokens if t not in _LEGAL_TOKENS) or tokens, code))
+        kept = tuple((tokens, code) for tokens, code in names if tokens)
+        return cls(kept, frozenset(token for tokens, _ in kept for token in tokens))
+
+    def match(self, tokens: tuple[str, ...]) -> str | None:
+        for name, code in self.names:
+            # Joined, so that "ClConsult" and "cl-consult" are "CL Consult"; a one-word name
+            # only as the whole name, so that a client called Martin leaves Guy Martin alone.
+            if "".join(tokens) == "".join(name) or (len(name) > 1 and _contains(tokens, name)):
+                return code
+        return None
+
+
+def _evaluate(name: str, others: _Others) -> str:
+    if not name:
+        return "empty"
+    if len(name) > MAX_LENGTH:
+        return "too_long"
+    character_code = character_problem(name)
+    if character_code in ("unsupported_characters", "invisible_characters"):
+        return character_code
+    if _EMAIL.search(name):
+        return "email"
+    if _URL.search(name):
+        return "url"
+    # Deny lists come before the shape rules: "ADMIN" is a role, not a name to recapitalise.
+    tokens = _tokens(name)
+    denied = others.match(tokens) or _deny_problem(tokens, others)
+    return denied or character_code or shape_problem(name.split(" ")) or _review_problem(tokens)
+
+
+def _deny_problem(tokens: tuple[str, ...], others: _Others) -> str | None:
+    for code, index in _STRONG:
+        for i, token in enumerate(tokens):
+            if any(tokens[i : i + len(phrase)] == phrase for phrase in index.get(token, ())):
+                return code
+    if tokens in _WHOLE_GENERIC:
+        return "generic_word"
+    weak = [_WEAK[token] for token in tokens if token in _WEAK]
+    neutral = _PARTICLE_TOKENS | _WEAK.keys() | others.tokens
+    if weak and all(token in neutral for token in tokens):
+        return weak[0]
+    return None
+
+
+def _review_problem(tokens: tuple[str, ...]) -> str:
+    if "".join(tokens) in _SOFT_PLACEHOLDERS:
+        return "placeholder_common"
+    for i, token in enumerate(tokens):
+        # After a particle a weak word is a family name: Yann Le Bot, Francisco de Sales.
+        if token in _WEAK and not (i and tokens[i - 1] in _PARTICLE_TOKENS):
+            return _WEAK[token] + "_common"
+    return "ok"
+
+
+def _suggest(code: str, name: str, others: _Others) -> str | None:
+    """A corrected name, offered only when the correction itself would not be refused."""
+    candidate = CANDIDATES[code](name) if code in CANDIDATES else None
+    candidate = normalise_name(candidate) if candidate else None
+    if not candidate or candidate == name:
+        return None
+    return candidate if _verdict(_evaluate(candidate, others)) != Verdict.REFUSE else None

@@ -1,0 +1,108 @@
+"""What the connector tests share: real renderings, a recording mock transport, a memory store."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from app.posts.render import PostContent, SignatureStyle, render
+from connectors.base import Connector, HostServices, OutgoingPost, PublishResult, Signature
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+SIGNATURE = Signature(
+    full_name="Mauricette Raoul",
+    role_title="Community Manager",
+    photo_url="https://cl-consult.fr/team/mauricette.jpg",
+    client_name="Boulangerie Corre",
+    transparency_url="https://byline.example/t/boulangerie-corre",
+)
+
+
+def outgoing(
+    connector: type[Connector],
+    *,
+    body: str = "Nos galettes des rois sont prêtes.\n\nVenez les goûter dès samedi.",
+    title: str | None = "Les galettes sont là",
+    link: str | None = "https://boulangerie-corre.fr/galettes",
+    idempotency_key: str = "byline-delivery-42",
+    scheduled_at: datetime | None = None,
+) -> OutgoingPost:
+    """A post rendered for `connector` exactly as the dispatcher renders it (real templates)."""
+    return render(
+        PostContent(
+            title=title,
+            body=body,
+            link=link,
+            scheduled_at=scheduled_at or datetime.now(UTC) - timedelta(minutes=1),
+        ),
+        SIGNATURE,
+        connector.capabilities,
+        SignatureStyle(kind=connector.name, intro=None, locale="fr"),
+        idempotency_key=idempotency_key,
+    )
+
+
+def unsigned(post: OutgoingPost) -> OutgoingPost:
+    """The same post with its signature block cut out of the text and the HTML."""
+    return replace(
+        post,
+        text=post.text.replace(post.signature_text, "").strip(),
+        html=post.html.replace(post.signature_html, "")
+        if post.html and post.signature_html
+        else None,
+    )
+
+
+@dataclass
+class Recorder:
+    """A MockTransport handler that keeps every request it was handed."""
+
+    handler: Handler
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.handler(request)
+
+
+@dataclass
+class MemoryArticleStore:
+    """The ArticleStore contract in memory: saving a key twice returns the first article."""
+
+    articles: dict[tuple[int, str], PublishResult] = field(default_factory=dict)
+    published: list[str] = field(default_factory=list)
+
+    async def find(self, channel_id: int, idempotency_key: str) -> PublishResult | None:
+        return self.articles.get((channel_id, idempotency_key))
+
+    async def save(self, channel_id: int, post: OutgoingPost) -> PublishResult:
+        key = (channel_id, post.idempotency_key)
+        if key not in self.articles:
+            self.published.append(post.html or post.text)
+            number = len(self.articles) + 1
+            self.articles[key] = PublishResult(
+                external_id=str(number),
+                external_url=f"https://byline.example/blog/boulangerie-corre/article-{number}",
+            )
+        return self.articles[key]
+
+
+@asynccontextmanager
+async def connected(
+    connector: type[Connector], handler: Handler, store: MemoryArticleStore | None = None
+) -> AsyncIterator[tuple[Connector, Recorder]]:
+    """An instance of `connector` whose shared HTTP client answers through `handler`."""
+    recorder = Recorder(handler)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(recorder)) as http:
+        yield connector(HostServices(http, "https://byline.example", store)), recorder
+
+
+def connect_error(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+def read_timeout(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("no answer", request=request)
