@@ -209,8 +209,10 @@ class Connector(ABC):
         """After an unknown outcome: find whether `post` went out (by its idempotency key).
 
         Return the publication if found, None if it certainly did not go out. Raise
-        `TransientError` when the destination cannot tell now. Connectors that cannot look
-        publications up leave this unimplemented (see `can_reconcile`).
+        `TransientError` when the destination cannot tell now (Byline asks again later), and
+        `PermanentError` when it will never be able to tell (a person then checks the channel:
+        the delivery becomes `needs_attention`). Connectors that cannot look publications up
+        leave this unimplemented (see `can_reconcile`).
         """
         raise NotImplementedError
 

@@ -10,6 +10,18 @@ class ChannelCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {"kind": "local_blog", "name": "Blog", "config": {}, "credentials": {}},
+                {
+                    "kind": "facebook_page",
+                    "name": "Page Facebook",
+                    "config": {"page_id": "104729381234567"},
+                    "credentials": {"page_access_token": "EAAG…"},
+                },
+                {
+                    "kind": "wordpress",
+                    "name": "Site",
+                    "config": {"site_url": "https://boulangerie-corre.fr"},
+                    "credentials": {"username": "mauricette", "application_password": "abcd efgh …"},
+                },
             ]
         },
     )

@@ -1,0 +1,83 @@
+"""A post goes out to a Facebook Page and a WordPress site through the real dispatcher, signed."""
+
+import httpx
+
+from app.dispatch.engine import Dispatcher
+from tests.conftest import AppFactory
+from tests.connectors.fakes import (
+    PAGE_ID,
+    PAGE_TOKEN,
+    WP_PASSWORD,
+    WP_SITE,
+    WP_USER,
+    FakePage,
+    FakeWordPress,
+)
+from tests.factories import bearer, engaged_writer, ok
+
+
+async def test_one_post_signed_on_facebook_and_wordpress(make_app: AppFactory) -> None:
+    page, site = FakePage(), FakeWordPress()
+
+    def destinations(request: httpx.Request) -> httpx.Response:
+        return page(request) if request.url.host == "graph.facebook.com" else site(request)
+
+    app = await make_app(http_transport=httpx.MockTransport(destinations))
+    state = app.state.byline
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        writer = await engaged_writer(state, http)
+        owner = bearer(writer.org.owner_token)
+        facebook = await ok(
+            await http.post(
+                f"/api/v1/clients/{writer.client_id}/channels",
+                headers=owner,
+                json={
+                    "kind": "facebook_page",
+                    "name": "Page",
+                    "config": {"page_id": PAGE_ID},
+                    "credentials": {"page_access_token": PAGE_TOKEN},
+                },
+            ),
+            201,
+        )
+        wordpress = await ok(
+            await http.post(
+                f"/api/v1/clients/{writer.client_id}/channels",
+                headers=owner,
+                json={
+                    "kind": "wordpress",
+                    "name": "Site",
+                    "config": {"site_url": WP_SITE},
+                    "credentials": {"username": WP_USER, "application_password": WP_PASSWORD},
+                },
+            ),
+            201,
+        )
+        post = await ok(
+            await http.post(
+                "/api/v1/posts",
+                headers=bearer(writer.token),
+                json={
+                    "client_id": writer.client_id,
+                    "channel_ids": [facebook["id"], wordpress["id"]],
+                    "title": "Galettes",
+                    "body": "Les galettes sont là.",
+                },
+            ),
+            201,
+        )
+        await Dispatcher(state).tick()
+        done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=bearer(writer.token)))
+
+    assert done["status"] == "published", done["deliveries"]
+    assert page.published == [
+        "Les galettes sont là.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+    ]
+    [article] = site.published
+    assert "Par" in article and "Mauricette Raoul" in article and "Community Manager" in article
+    assert article.index("Mauricette Raoul") < article.index("Les galettes sont là.")
+    urls = {d["channel_id"]: d["external_url"] for d in done["deliveries"]}
+    assert urls[facebook["id"]].startswith(f"https://www.facebook.com/{PAGE_ID}_")
+    assert urls[wordpress["id"]].startswith(f"{WP_SITE}/?p=")
