@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -42,6 +41,7 @@ from connectors.base import (
     TransientError,
     UnknownOutcome,
 )
+from connectors.http import retry_after, transport_error
 
 GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_RETRY_AFTER = 60.0
@@ -114,7 +114,7 @@ class FacebookPageConnector(Connector):
         try:
             response = await self.host.http.post(url, data=form)
         except httpx.TransportError as error:
-            raise _transport_error(error, sent_may_publish=True) from None
+            raise transport_error(error, destination="Facebook", sent_may_publish=True) from None
         if response.is_success:
             post_id = _json(response).get("id")
             if not isinstance(post_id, str) or not post_id:
@@ -180,7 +180,7 @@ class FacebookPageConnector(Connector):
                 f"{GRAPH_URL}/{path}", params={**params, "access_token": token}
             )
         except httpx.TransportError as error:
-            raise _transport_error(error, sent_may_publish=False) from None
+            raise transport_error(error, destination="Facebook", sent_may_publish=False) from None
         if not response.is_success:
             raise _graph_error(response, token, may_have_published=False)
         body = _json(response)
@@ -206,19 +206,6 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _transport_error(error: httpx.TransportError, *, sent_may_publish: bool) -> ConnectorError:
-    """A connection that never opened sent nothing; any later failure may have been processed."""
-    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransientError(
-            f"could not reach Facebook ({type(error).__name__}); nothing was sent"
-        )
-    if sent_may_publish:
-        return UnknownOutcome(
-            f"the connection to Facebook failed after sending ({type(error).__name__})"
-        )
-    return TransientError(f"the connection to Facebook failed ({type(error).__name__})")
-
-
 def _graph_error(
     response: httpx.Response, token: str, *, may_have_published: bool
 ) -> ConnectorError:
@@ -235,7 +222,7 @@ def _graph_error(
     if response.status_code == 429 or code in _THROTTLE_CODES:
         return TransientError(
             f"Facebook is limiting calls for now: {detail}",
-            retry_after=_retry_after(response) or DEFAULT_RETRY_AFTER,
+            retry_after=retry_after(response) or DEFAULT_RETRY_AFTER,
         )
     if code in _REAUTH_CODES:
         return ReauthRequired(
@@ -261,22 +248,6 @@ def _graph_error(
     if code == 100:
         return PermanentError(f"Facebook refused a parameter of this post: {detail}")
     return PermanentError(f"Facebook refused the post: {detail}")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds, from either of its HTTP forms (delta-seconds or a date)."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _parse_time(value: object) -> datetime | None:

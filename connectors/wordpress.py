@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -45,6 +43,7 @@ from connectors.base import (
     TransientError,
     UnknownOutcome,
 )
+from connectors.http import retry_after, transport_error
 
 DEFAULT_RETRY_AFTER = 60.0
 TITLE_LENGTH = 80
@@ -117,7 +116,7 @@ class WordPressConnector(Connector):
         try:
             response = await self.host.http.post(_api(config, "posts"), json=payload, auth=auth)
         except httpx.TransportError as error:
-            raise _transport_error(error, sent_may_publish=True) from None
+            raise transport_error(error, destination="the site", sent_may_publish=True) from None
         if not response.is_success:
             raise _wp_error(response, may_have_published=True)
         created = _json(response)
@@ -156,7 +155,7 @@ class WordPressConnector(Connector):
         try:
             response = await self.host.http.get(_api(config, path), params=params, auth=auth)
         except httpx.TransportError as error:
-            raise _transport_error(error, sent_may_publish=False) from None
+            raise transport_error(error, destination="the site", sent_may_publish=False) from None
         if not response.is_success:
             raise _wp_error(response, may_have_published=False)
         body = _json(response)
@@ -223,19 +222,6 @@ def _content_of(post: dict[str, Any]) -> str:
     return str(content.get("raw") or content.get("rendered") or "")
 
 
-def _transport_error(error: httpx.TransportError, *, sent_may_publish: bool) -> ConnectorError:
-    """A connection that never opened sent nothing; any later failure may have been processed."""
-    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransientError(
-            f"could not reach the site ({type(error).__name__}); nothing was sent"
-        )
-    if sent_may_publish:
-        return UnknownOutcome(
-            f"the connection to the site failed after sending ({type(error).__name__})"
-        )
-    return TransientError(f"the connection to the site failed ({type(error).__name__})")
-
-
 def _wp_error(response: httpx.Response, *, may_have_published: bool) -> ConnectorError:
     body = _json(response)
     body = body if isinstance(body, dict) else {}
@@ -256,7 +242,7 @@ def _wp_error(response: httpx.Response, *, may_have_published: bool) -> Connecto
     if status == 429:
         return TransientError(
             f"the site is limiting requests for now: {detail}",
-            retry_after=_retry_after(response) or DEFAULT_RETRY_AFTER,
+            retry_after=retry_after(response) or DEFAULT_RETRY_AFTER,
         )
     if status >= 500:
         if may_have_published:
@@ -268,19 +254,3 @@ def _wp_error(response: httpx.Response, *, may_have_published: bool) -> Connecto
             "address (pretty permalinks must be on)"
         )
     return PermanentError(f"WordPress refused the post: {detail}")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds, from either of its HTTP forms (delta-seconds or a date)."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)

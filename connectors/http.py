@@ -1,0 +1,38 @@
+"""HTTP helpers for connectors that publish over HTTP: what a network failure or a throttling
+answer means in the terms of the contract (`connectors.base`)."""
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from connectors.base import ConnectorError, TransientError, UnknownOutcome
+
+
+def transport_error(
+    error: httpx.TransportError, *, destination: str, sent_may_publish: bool
+) -> ConnectorError:
+    """A connection that never opened sent nothing (retry); any later failure of a call that
+    publishes may have been processed (unknown outcome); a failed look-up can simply be retried."""
+    kind = type(error).__name__
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return TransientError(f"could not reach {destination} ({kind}); nothing was sent")
+    if sent_may_publish:
+        return UnknownOutcome(f"the connection to {destination} failed after sending ({kind})")
+    return TransientError(f"the connection to {destination} failed ({kind})")
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """`Retry-After` in seconds, from either of its HTTP forms (delta-seconds or a date)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
