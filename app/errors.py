@@ -318,7 +318,7 @@ class AppError(Exception):
             key: (value.get(locale, value.get("en")) if isinstance(value, dict) else value)
             for key, value in self.params.items()
         }
-        return template.format(**localized)
+        return template.format(field=self.field, **localized)
 
     def payload(self, locale: str) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message(locale), "field": self.field}}
@@ -333,7 +333,11 @@ def request_locale(request: Request) -> str:
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
+    """("body", "channel_ids", 0) → "channel_ids.0"; only the leading request part is dropped,
+    so a field that happens to be called "path" or "query" keeps its name."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -8,13 +8,26 @@ from fastapi import FastAPI
 
 from app.state import AppState
 from tests.factories import bearer, engaged_writer, ok, setup_org
-from tests.test_api_refusals import API, case, get_json, http_for, post_json, refused
+from tests.test_api_refusals import (
+    API,
+    case,
+    cheap_password_hashing,
+    get_json,
+    http_for,
+    post_json,
+    refused,
+)
 
 
 @pytest.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with http_for(app) as http:
         yield http
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap_password_hashing(monkeypatch)
 
 
 # --------------------------------------------------------------------------- tokens

@@ -1,7 +1,7 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.posts import service
@@ -58,8 +58,8 @@ async def list_posts(
     client_id: int | None = None,
     status: PostStatus | None = None,
     author_id: int | None = None,
-    scheduled_from: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
-    scheduled_to: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    scheduled_from: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
+    scheduled_to: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PostRead]:

@@ -14,8 +14,9 @@ def resolve(value: str | None, zone_name: str, now: datetime) -> datetime:
     if value is None:
         return now
     text = value.strip()
-    # A bare date says nothing about the hour: refuse rather than guess midnight.
-    if len(text) <= 10:
+    # A bare date says nothing about the hour: refuse rather than guess midnight. Python's
+    # parser accepts any separator after the date ("2027-01-15+01:00" would read as 01:00).
+    if len(text) <= 10 or text[10] not in "Tt ":
         raise AppError("scheduled_at_invalid", field="scheduled_at", value=value)
     try:
         parsed = datetime.fromisoformat(text)

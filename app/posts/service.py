@@ -11,6 +11,7 @@ from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import service as channels
 from app.clients import service as clients
+from app.dispatch import wakeup
 from app.errors import AppError, not_found
 from app.identity.signing import Signer, ensure_can_sign
 from app.models import Channel, Client, Delivery, Post
@@ -221,6 +222,7 @@ async def create(
     _check_fits(post, client, signature_for(signer, client, base_url), targets, registry)
     deliveries = [_new_delivery(channel, scheduled_at, now) for channel in targets]
     await repository.add(session, post, deliveries)
+    await wakeup.announce(session, scheduled_at)  # dispatchers wake if it is sooner than planned
     _audit(session, actor, post, "post.created", now, {"channel_ids": [c.id for c in targets]})
     return post
 
@@ -307,6 +309,9 @@ async def list_posts(
     offset: int,
 ) -> Sequence[Post]:
     if not actor.is_manager:
+        # A CM sees only their own posts: asking for a colleague's finds nothing.
+        if author_id is not None and author_id != actor.person_id:
+            return []
         author_id = actor.person_id
     return await repository.list_in_organisation(
         session,
@@ -377,6 +382,7 @@ async def update(
     await _retarget(session, post, current, targets, now)
     post.updated_at = now
     await repository.set_due(session, post.id, NOT_STARTED, post.scheduled_at)
+    await wakeup.announce(session, post.scheduled_at)
     await repository.refresh_status(session, post.id, now)
     _audit(session, actor, post, "post.updated", now, {"fields": sorted(fields)})
     return post
