@@ -8,7 +8,6 @@ from app.posts import service
 from app.posts.schemas import (
     ChannelPreview,
     PostCreate,
-    PostPreviewRequest,
     PostRead,
     PostUpdate,
 )
@@ -37,7 +36,7 @@ async def create_post(
 
 @router.post("/preview", response_model=list[ChannelPreview])
 async def preview_post(
-    data: PostPreviewRequest, actor: CurrentActor, session: Session, state: State
+    data: PostCreate, actor: CurrentActor, session: Session, state: State
 ) -> list[ChannelPreview]:
     """Exactly what each selected channel will show, signature included; nothing is saved. The
     same signing rules apply as for creating the post."""
@@ -58,7 +57,9 @@ async def list_posts(
     client_id: int | None = None,
     status: PostStatus | None = None,
     author_id: int | None = None,
-    scheduled_from: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
+    scheduled_from: Annotated[
+        AwareDatetime | None, Query(description="ISO 8601 with offset")
+    ] = None,
     scheduled_to: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

@@ -89,17 +89,6 @@ class PostRead(BaseModel):
     updated_at: datetime
 
 
-class PostPreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
-
-    client_id: int
-    channel_ids: list[int] = Field(min_length=1, max_length=20)
-    title: str | None = Field(default=None, max_length=300)
-    body: str
-    link: HttpUrl | None = None
-    scheduled_at: str | None = None
-
-
 class ChannelPreview(BaseModel):
     """Exactly what this channel will show: `text` for text channels, `html` for blogs."""
 

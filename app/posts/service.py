@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,6 @@ from app.posts.schemas import (
     ChannelPreview,
     DeliveryRead,
     PostCreate,
-    PostPreviewRequest,
     PostRead,
     PostUpdate,
     SignatureRead,
@@ -189,15 +189,19 @@ def _sign(post: Post, signer: Signer, client: Client, now: datetime) -> None:
     post.content_hash = content_hash(post)
 
 
-async def create(
-    session: AsyncSession,
-    actor: Actor,
-    data: PostCreate,
-    *,
-    registry: ConnectorRegistry,
-    base_url: str,
-    now: datetime,
-) -> Post:
+@dataclass(frozen=True)
+class _Draft:
+    """A post checked and signed but not saved: what create and preview share."""
+
+    post: Post
+    client: Client
+    targets: list[Channel]
+    signature: Signature
+
+
+async def _draft(
+    session: AsyncSession, actor: Actor, data: PostCreate, *, base_url: str, now: datetime
+) -> _Draft:
     client = await clients.get(session, actor, data.client_id)
     targets = await _channels_of_client(session, client, data.channel_ids)
     _check_body(data.body)
@@ -219,45 +223,52 @@ async def create(
         updated_at=now,
     )
     _sign(post, signer, client, now)
-    _check_fits(post, client, signature_for(signer, client, base_url), targets, registry)
-    deliveries = [_new_delivery(channel, scheduled_at, now) for channel in targets]
+    return _Draft(post, client, targets, signature_for(signer, client, base_url))
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> Post:
+    draft = await _draft(session, actor, data, base_url=base_url, now=now)
+    post = draft.post
+    _check_fits(post, draft.client, draft.signature, draft.targets, registry)
+    deliveries = [_new_delivery(channel, post.scheduled_at, now) for channel in draft.targets]
     await repository.add(session, post, deliveries)
-    await wakeup.announce(session, scheduled_at)  # dispatchers wake if it is sooner than planned
-    _audit(session, actor, post, "post.created", now, {"channel_ids": [c.id for c in targets]})
+    await wakeup.announce(session, post.scheduled_at)  # wake dispatchers if sooner than planned
+    _audit(
+        session, actor, post, "post.created", now, {"channel_ids": [c.id for c in draft.targets]}
+    )
     return post
 
 
 async def preview(
     session: AsyncSession,
     actor: Actor,
-    data: PostPreviewRequest,
+    data: PostCreate,
     *,
     registry: ConnectorRegistry,
     base_url: str,
     now: datetime,
 ) -> list[ChannelPreview]:
     """Render the post for each chosen channel as it would go out now, without saving anything."""
-    client = await clients.get(session, actor, data.client_id)
-    targets = await _channels_of_client(session, client, data.channel_ids)
-    _check_body(data.body)
-    scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
-    signer = await ensure_can_sign(
-        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
-    )
-    draft = Post(
-        client_id=client.id,
-        author_id=actor.person_id,
-        title=(data.title or "").strip() or None,
-        body=data.body,
-        link=str(data.link) if data.link else None,
-        scheduled_at=scheduled_at,
-    )
-    signature = signature_for(signer, client, base_url)
+    draft = await _draft(session, actor, data, base_url=base_url, now=now)
     previews = []
-    for channel in targets:
+    for channel in draft.targets:
         capabilities = _connector_class(registry, channel).capabilities
+        maximum = capabilities.max_length
         rendered = render_for_channel(
-            draft, client, signature, channel.kind, capabilities, idempotency_key="preview"
+            draft.post,
+            draft.client,
+            draft.signature,
+            channel.kind,
+            capabilities,
+            idempotency_key="preview",
         )
         previews.append(
             ChannelPreview(
@@ -269,9 +280,8 @@ async def preview(
                 html=rendered.html,
                 signature_text=rendered.signature_text,
                 length=len(rendered.text),
-                max_length=capabilities.max_length,
-                fits=capabilities.max_length is None
-                or len(rendered.text) <= capabilities.max_length,
+                max_length=maximum,
+                fits=maximum is None or len(rendered.text) <= maximum,
             )
         )
     return previews

@@ -1,4 +1,4 @@
-"""Delivery and post statuses."""
+"""Delivery and post statuses, and the delivery state machine."""
 
 from collections.abc import Iterable
 from enum import StrEnum
@@ -29,6 +29,46 @@ class PostStatus(StrEnum):
 
 # Deliveries that have not left yet: a post whose deliveries are all in these can still change.
 NOT_STARTED = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING, DeliveryStatus.HELD)
+
+_S = DeliveryStatus
+TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    # Claimed by a worker, held at dispatch (author can no longer sign), or cancelled by a person.
+    _S.SCHEDULED: frozenset({_S.PUBLISHING, _S.HELD, _S.CANCELLED}),
+    _S.RETRYING: frozenset({_S.PUBLISHING, _S.HELD, _S.CANCELLED}),
+    # The connector call: its outcome, a hold, or back to scheduled when a stopping worker
+    # releases a claim whose call never started.
+    _S.PUBLISHING: frozenset(
+        {
+            _S.PUBLISHED,
+            _S.RETRYING,
+            _S.FAILED,
+            _S.UNKNOWN,
+            _S.NEEDS_ATTENTION,
+            _S.HELD,
+            _S.SCHEDULED,
+        }
+    ),
+    # The call may have gone out: reconciled (found: published; not found: retry, or failed past
+    # the deadline), or left to a person. Never straight back to publishing.
+    _S.UNKNOWN: frozenset({_S.PUBLISHED, _S.RETRYING, _S.FAILED, _S.NEEDS_ATTENTION, _S.HELD}),
+    # A person checked the channel: it is there (confirm), or it is not (publish again).
+    _S.NEEDS_ATTENTION: frozenset({_S.PUBLISHED, _S.SCHEDULED, _S.CANCELLED}),
+    # A held delivery waits for a person (reconnect the channel, re-attest the author).
+    _S.HELD: frozenset({_S.SCHEDULED, _S.CANCELLED}),
+    # Re-targeting an edited post back onto a channel it had been taken off.
+    _S.CANCELLED: frozenset({_S.SCHEDULED}),
+    _S.PUBLISHED: frozenset(),
+    _S.FAILED: frozenset(),
+}
+
+
+def can_transition(old: str, new: str) -> bool:
+    return DeliveryStatus(new) in TRANSITIONS[DeliveryStatus(old)]
+
+
+def sources_of(new: DeliveryStatus) -> tuple[DeliveryStatus, ...]:
+    """The statuses a delivery may be in to move to `new`: the guard of every status write."""
+    return tuple(old for old, targets in TRANSITIONS.items() if new in targets)
 
 
 def post_status(delivery_statuses: Iterable[str]) -> PostStatus:
