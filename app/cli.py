@@ -4,7 +4,6 @@ import argparse
 import asyncio
 import getpass
 import logging
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -51,24 +50,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
-    from app.dispatch.engine import Dispatcher
-    from app.dispatch.scheduler import build_scheduler
+    from app.dispatch.worker import run_worker
 
     schema.upgrade(settings.resolved_database_url)
-
-    async def work(state: AppState) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        dispatcher = Dispatcher(state)
-        scheduler = build_scheduler(dispatcher, settings.dispatch_interval)
-        scheduler.start()
-        print(f"worker {dispatcher.worker_id} is dispatching", flush=True)
-        await stop.wait()
-        scheduler.shutdown(wait=False)
-
-    _with_state(settings, work)
+    _with_state(settings, run_worker)
     return 0
 
 
@@ -186,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO; some APIs take tokens in the query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
     try:
         code: int = args.handler(settings, args)

@@ -24,13 +24,31 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Public URL of this service."
     )
     dispatch_interval: float = Field(
-        default=1.0, gt=0, description="Seconds between dispatch ticks."
+        default=1.0,
+        gt=0,
+        description="Longest the dispatcher sleeps between looks at the queue (polling fallback).",
     )
     dispatch_batch_size: int = Field(default=50, ge=1)
-    dispatch_concurrency: int = Field(default=20, ge=1)
-    lease_seconds: int = Field(default=300, ge=5)
+    dispatch_concurrency: int = Field(default=20, ge=1, description="Calls in flight per process.")
+    dispatch_channel_concurrency: int = Field(
+        default=4, ge=1, description="Calls in flight per channel and process."
+    )
+    lease_seconds: int = Field(
+        default=60, ge=5, description="A claim's lease; heartbeats extend it while the call runs."
+    )
+    heartbeat_interval: float = Field(
+        default=10.0, gt=0, description="Seconds between worker heartbeats and reaper runs."
+    )
+    shutdown_grace: float = Field(
+        default=30.0, ge=0, description="Seconds a stopping worker lets calls in flight finish."
+    )
     publish_timeout: float = Field(
         default=30.0, gt=0, description="Seconds for one connector call."
+    )
+    retry_backoff_start: float = Field(default=20.0, gt=0, description="First retry delay (s).")
+    retry_backoff_cap: float = Field(default=900.0, gt=0, description="Longest retry delay (s).")
+    publish_deadline_minutes: int = Field(
+        default=120, ge=1, description="Give up this long after the scheduled time (per client too)."
     )
     session_max_age: int = Field(default=14 * 24 * 3600, description="Web session lifetime (s).")
     secure_cookies: bool = Field(default=False, description="Set on HTTPS deployments.")

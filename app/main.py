@@ -18,8 +18,8 @@ from app.channels.endpoints import router as channels_router
 from app.clients.endpoints import router as clients_router
 from app.config import Settings
 from app.db import create_engine, create_session_factory
-from app.dispatch.engine import Dispatcher
-from app.dispatch.scheduler import build_scheduler
+from app.dispatch.endpoints import router as deliveries_router
+from app.dispatch.runner import DispatchRunner
 from app.engagements.endpoints import router as engagements_router
 from app.errors import install_error_handlers
 from app.kit.crypto import fernet_for
@@ -56,6 +56,8 @@ def build_state(
     factory = create_session_factory(engine)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.publish_timeout, connect=10.0),
+        # Room for every connector call the dispatcher may have in flight at once.
+        limits=httpx.Limits(max_connections=max(100, settings.dispatch_concurrency + 20)),
         transport=http_transport,
         headers={"User-Agent": "Byline/0.1"},
     )
@@ -100,15 +102,15 @@ def create_app(
         if migrate:
             await schema.upgrade_engine(state.engine)
         app.state.byline = state
-        scheduler = None
+        runner = None
         if dispatcher:
-            scheduler = build_scheduler(Dispatcher(state), settings.dispatch_interval)
-            scheduler.start()
+            runner = DispatchRunner(state)
+            await runner.start()
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if runner is not None:
+                await runner.stop()
             await close_state(state)
 
     app = FastAPI(
@@ -128,6 +130,7 @@ def create_app(
         engagements_router,
         channels_router,
         posts_router,
+        deliveries_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -1,7 +1,15 @@
-"""Shared fixtures: a migrated database per test, the app with its lifespan, an API client."""
+"""Shared fixtures: a migrated database per test, the app with its lifespan, an API client.
 
+The suite runs on SQLite (the default) or on PostgreSQL: `BYLINE_TEST_DB=postgresql` (what
+`make test-postgres` sets) creates a scratch database on the server named by
+`BYLINE_TEST_DATABASE_URL` (default: the local server), migrates it once, empties it before each
+test and drops it at the end.
+"""
+
+import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +23,55 @@ from app.config import Settings
 from app.state import AppState
 
 BASE_URL = "http://testserver"
+TEST_DB = os.environ.get("BYLINE_TEST_DB", "sqlite")
+POSTGRES_URL = os.environ.get(
+    "BYLINE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ON_POSTGRES = TEST_DB == "postgresql"
+
+
+def _admin_url(url: str) -> str:
+    """The plain libpq spelling of a PostgreSQL URL (what psycopg takes)."""
+    for prefix in ("postgresql+asyncpg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """On PostgreSQL runs: a migrated scratch database for this session (its URL), else None."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    admin = _admin_url(POSTGRES_URL)
+    name = f"byline_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + name
+    try:
+        schema.upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def empty_postgres(url: str) -> None:
+    """Every table emptied and its ids restarted: each test starts from a fresh schema."""
+    import psycopg
+    from psycopg import sql
+
+    from app.models import Base
+
+    tables = sql.SQL(", ").join(sql.Identifier(name) for name in Base.metadata.tables)
+    with psycopg.connect(_admin_url(url), autocommit=True) as connection:
+        connection.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(tables))
 
 
 @pytest.fixture(scope="session")
@@ -26,14 +83,28 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path) -> Settings:
+def database_url(
+    tmp_path: Path, migrated_template: Path, postgres_database: str | None
+) -> str:
+    """A migrated, empty database for this test: a copy of the SQLite template, or the session's
+    PostgreSQL database emptied."""
+    if postgres_database is not None:
+        empty_postgres(postgres_database)
+        return postgres_database
     var_dir = tmp_path / "var"
-    var_dir.mkdir()
+    var_dir.mkdir(exist_ok=True)
     database = var_dir / "byline.db"
     shutil.copy(migrated_template, database)
+    return f"sqlite+aiosqlite:///{database}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    var_dir = tmp_path / "var"
+    var_dir.mkdir(exist_ok=True)
     return Settings(
         var_dir=var_dir,
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=database_url,
         secret_key=SecretStr("test-secret-key-" + "x" * 32),
         base_url=BASE_URL,
         dispatch_interval=0.2,

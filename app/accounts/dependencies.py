@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.actor import Actor
+from app.db import unit_of_work
 from app.errors import AppError, request_locale
 from app.state import AppState
 
@@ -43,3 +44,18 @@ async def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def short_actor(
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The actor, authenticated in a transaction of its own, for endpoints that wait on the
+    network and must not hold the request's transaction open meanwhile."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AppError("unauthenticated")
+    async with unit_of_work(state.session_factory) as session:
+        return await service.authenticate_token(session, credentials.credentials, now=state.clock())
+
+
+ShortActor = Annotated[Actor, Depends(short_actor)]

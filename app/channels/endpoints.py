@@ -1,8 +1,9 @@
 from fastapi import APIRouter, status
 
-from app.accounts.dependencies import CurrentActor, Session, State
+from app.accounts.dependencies import CurrentActor, Session, ShortActor, State
 from app.channels import service
-from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead
+from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
+from app.db import unit_of_work
 
 router = APIRouter(tags=["channels"])
 
@@ -35,16 +36,35 @@ async def list_channels(client_id: int, actor: CurrentActor, session: Session) -
     ]
 
 
-@router.post("/channels/{channel_id}/check", response_model=ChannelCheckRead)
-async def check_channel(
-    channel_id: int, actor: CurrentActor, session: Session, state: State
-) -> ChannelCheckRead:
-    """Ask the connector whether this channel can be published to; publishes nothing."""
-    return await service.check(
+@router.patch("/channels/{channel_id}", response_model=ChannelRead)
+async def update_channel(
+    channel_id: int, data: ChannelUpdate, actor: CurrentActor, session: Session, state: State
+) -> ChannelRead:
+    """Rename, reconfigure or reconnect a channel (owner or manager). After new credentials,
+    check the channel: a successful check releases the deliveries it held."""
+    channel = await service.update(
         session,
         actor,
         channel_id,
+        data,
         registry=state.registry,
         fernet=state.fernet,
-        time_limit=state.settings.publish_timeout,
+        now=state.clock(),
     )
+    return service.to_read(channel)
+
+
+@router.post("/channels/{channel_id}/check", response_model=ChannelCheckRead)
+async def check_channel(channel_id: int, actor: ShortActor, state: State) -> ChannelCheckRead:
+    """Ask the connector whether this channel can be published to; publishes nothing. A channel
+    that needed reconnecting and now checks fine goes back to work, with what it held."""
+    async with unit_of_work(state.session_factory) as session:
+        channel, context = await service.checkable(
+            session, actor, channel_id, registry=state.registry, fernet=state.fernet
+        )
+    # The network call holds no transaction (on SQLite it would hold the write lock).
+    result = await service.check(
+        channel, context, registry=state.registry, time_limit=state.settings.publish_timeout
+    )
+    async with unit_of_work(state.session_factory) as session:
+        return await service.after_check(session, actor, channel_id, result, now=state.clock())

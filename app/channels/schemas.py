@@ -20,7 +20,10 @@ class ChannelCreate(BaseModel):
                     "kind": "wordpress",
                     "name": "Site",
                     "config": {"site_url": "https://boulangerie-corre.fr"},
-                    "credentials": {"username": "mauricette", "application_password": "abcd efgh …"},
+                    "credentials": {
+                        "username": "mauricette",
+                        "application_password": "abcd efgh …",
+                    },
                 },
             ]
         },
@@ -31,6 +34,19 @@ class ChannelCreate(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     credentials: dict[str, Any] = Field(
         default_factory=dict, description="Secrets; stored encrypted and never returned."
+    )
+
+
+class ChannelUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"credentials": {"page_access_token": "EAAG…"}}]},
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    config: dict[str, Any] | None = None
+    credentials: dict[str, Any] | None = Field(
+        default=None, description="Replaces the stored secrets (e.g. a new token)."
     )
 
 

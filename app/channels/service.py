@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import repository
-from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead
+from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
 from app.clients import service as clients
+from app.dispatch import outcomes, wakeup
 from app.errors import AppError, not_found
 from app.kit.crypto import decrypt_json, encrypt_json
 from app.models import Channel
@@ -127,22 +128,34 @@ def context_for(channel: Channel, connector: type[Connector], fernet: Fernet) ->
     )
 
 
-async def check(
+async def checkable(
     session: AsyncSession,
     actor: Actor,
     channel_id: int,
     *,
     registry: ConnectorRegistry,
     fernet: Fernet,
-    time_limit: float,
-) -> ChannelCheckRead:
+) -> tuple[Channel, ChannelContext | None]:
+    """The channel and what its connector needs to check it (None: no such connector here)."""
     channel = await get(session, actor, channel_id)
     connector_class = registry.get_class(channel.kind)
     if connector_class is None:
+        return channel, None
+    return channel, context_for(channel, connector_class, fernet)
+
+
+async def check(
+    channel: Channel,
+    context: ChannelContext | None,
+    *,
+    registry: ConnectorRegistry,
+    time_limit: float,
+) -> ChannelCheckRead:
+    """Ask the connector; runs outside any transaction (it may wait on the network)."""
+    if context is None:
         return ChannelCheckRead(
             ok=False, detail=f"no connector named {channel.kind!r} is installed"
         )
-    context = context_for(channel, connector_class, fernet)
     try:
         async with asyncio.timeout(time_limit):
             result = await registry.get(channel.kind).check(context)
@@ -151,6 +164,68 @@ async def check(
     except TimeoutError:
         return ChannelCheckRead(ok=False, detail=f"no answer within {time_limit:.0f} s")
     return ChannelCheckRead(ok=result.ok, detail=result.detail)
+
+
+async def after_check(
+    session: AsyncSession, actor: Actor, channel_id: int, result: ChannelCheckRead, *, now: datetime
+) -> ChannelCheckRead:
+    """A channel that needed reconnecting and now checks fine goes back to work."""
+    channel = await get(session, actor, channel_id)
+    if not (result.ok and channel.status == "needs_reauth"):
+        return result
+    released = await outcomes.release_channel(
+        session, channel.id, actor.organisation_id, actor.person_id, now
+    )
+    await wakeup.announce(session, now)
+    return ChannelCheckRead(ok=True, detail=f"{result.detail}; {released} held deliveries released")
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    channel_id: int,
+    data: ChannelUpdate,
+    *,
+    registry: ConnectorRegistry,
+    fernet: Fernet,
+    now: datetime,
+) -> Channel:
+    """Rename, reconfigure or reconnect (new credentials) a channel; check it to release what it held."""
+    actor.require_manager()
+    channel = await get(session, actor, channel_id)
+    connector = registry.get_class(channel.kind)
+    if connector is None:
+        raise AppError(
+            "unknown_channel_kind",
+            field="kind",
+            kind=channel.kind,
+            kinds=", ".join(registry.kinds()),
+        )
+    fields = data.model_fields_set
+    if "name" in fields and data.name:
+        channel.name = data.name.strip()
+    if "config" in fields and data.config is not None:
+        channel.config = _validated(
+            connector.config_model, data.config, "config", channel.kind
+        ).model_dump(mode="json")
+    if "credentials" in fields and data.credentials is not None:
+        secret_values = _reveal(
+            _validated(connector.credentials_model, data.credentials, "credentials", channel.kind)
+        )
+        channel.credentials_encrypted = (
+            encrypt_json(fernet, secret_values) if secret_values else None
+        )
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="channel.updated",
+        subject_type="channel",
+        subject_id=channel.id,
+        at=now,
+        data={"fields": sorted(fields)},
+    )
+    return channel
 
 
 def to_read(channel: Channel) -> ChannelRead:

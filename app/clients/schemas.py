@@ -23,6 +23,13 @@ class ClientCreate(BaseModel):
         default="UTC", description="IANA zone; times without offset are read in it."
     )
     locale: Literal["fr", "en"] = "en"
+    publish_deadline_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long after its scheduled time a post may still go out when the channel "
+        "keeps failing (default: the BYLINE_PUBLISH_DEADLINE_MINUTES setting, two hours).",
+    )
 
 
 class ClientRead(BaseModel):
@@ -32,6 +39,7 @@ class ClientRead(BaseModel):
     timezone: str
     locale: str
     signature_intro: str | None
+    publish_deadline_minutes: int | None
     blog_url: str
     transparency_url: str
     created_at: datetime
@@ -50,4 +58,11 @@ class ClientUpdate(BaseModel):
         max_length=60,
         description="The lead-in before the author's name (default “—” in text, “By”/“Par” on "
         "blogs). The name, role and client are always shown after it. Empty string: default.",
+    )
+    publish_deadline_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long after its scheduled time a post may still go out when the channel "
+        "keeps failing (default: the BYLINE_PUBLISH_DEADLINE_MINUTES setting, two hours).",
     )

@@ -49,6 +49,7 @@ async def create(
             slug=slug,
             timezone=data.timezone,
             locale=data.locale,
+            publish_deadline_minutes=data.publish_deadline_minutes,
             created_at=now,
         ),
     )
@@ -79,6 +80,8 @@ async def update(
         client.name = data.name.strip()
     if "locale" in fields and data.locale is not None:
         client.locale = data.locale
+    if "publish_deadline_minutes" in fields:
+        client.publish_deadline_minutes = data.publish_deadline_minutes
     if "signature_intro" in fields:
         client.signature_intro = _signature_intro(data.signature_intro)
     audit.record(
@@ -151,6 +154,7 @@ def to_read(client: Client, base_url: str) -> ClientRead:
         timezone=client.timezone,
         locale=client.locale,
         signature_intro=client.signature_intro,
+        publish_deadline_minutes=client.publish_deadline_minutes,
         blog_url=f"{base_url}/blog/{client.slug}",
         transparency_url=f"{base_url}/t/{client.slug}",
         created_at=client.created_at,

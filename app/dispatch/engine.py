@@ -1,35 +1,39 @@
-"""Publishing claimed deliveries and recording what happened.
+"""Publishing claimed deliveries: claim → re-check → connector call → record.
 
 Rules this module keeps:
-* The signing rules are checked again right before sending; a post whose author can no longer
-  sign is `held` with the reason, never sent.
-* The connector call runs outside any transaction, bounded by `publish_timeout`.
-* An outcome is written only where the claim token still matches: a worker whose lease was taken
-  over writes nothing.
+* The signing rules are checked again right before sending, in the claim's transaction; a post
+  whose author can no longer sign is `held` with the reason, never sent.
+* The connector call runs outside any transaction, bounded by `publish_timeout`, with bounded
+  concurrency overall and per channel.
+* An outcome is written only where the claim token still matches (see `outcomes`).
 * A call that may have gone out is never retried blindly: it is reconciled when the connector
   can look it up, otherwise it waits for a person (`needs_attention`).
+* Transient errors back off exponentially with jitter, never sooner than the destination's
+  `retry_after`, and give up at the publish deadline (`failed`, with the reason).
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import service as audit
 from app.channels import service as channels
-from app.clients import service as clients
 from app.db import unit_of_work
-from app.dispatch.claims import Claim, claim_due
+from app.dispatch import claims, outcomes
+from app.dispatch.claims import Claim
+from app.dispatch.outcomes import Outcome, Subject
 from app.errors import AppError
 from app.identity.signing import ensure_can_sign
-from app.models import Channel, Delivery
-from app.posts import repository as post_repository
+from app.models import Channel, Client, Delivery, Post
 from app.posts import service as posts
 from app.posts.states import DeliveryStatus
 from app.state import AppState
@@ -39,7 +43,6 @@ from connectors.base import (
     ConnectorError,
     OutgoingPost,
     PermanentError,
-    PublishResult,
     ReauthRequired,
     TransientError,
     UnknownOutcome,
@@ -47,255 +50,300 @@ from connectors.base import (
 
 log = logging.getLogger("byline.dispatch")
 
-BACKOFF_START = 20.0
-BACKOFF_CAP = 15 * 60.0
-PUBLISH_DEADLINE = timedelta(hours=2)
+_S = DeliveryStatus
 
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: DeliveryStatus
-    result: PublishResult | None = None
-    error: str | None = None
-    retry_in: float | None = None
-    reauth: bool = False
+def backoff(attempt: int, *, start: float, cap: float) -> float:
+    """Exponential, with ±20 % jitter so that a burst of failures does not retry in lockstep."""
+    delay = min(start * 2 ** max(attempt - 1, 0), cap)
+    return delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+def deadline_for(scheduled_at: datetime, client: Client, default_minutes: int) -> datetime:
+    return scheduled_at + timedelta(minutes=client.publish_deadline_minutes or default_minutes)
 
 
 @dataclass(frozen=True)
 class Job:
-    """Everything one delivery needs, read in a short transaction before the connector call."""
+    """Everything one connector call needs, read in the claim's transaction."""
 
-    claim: Claim
-    organisation_id: int
-    post_id: int
+    subject: Subject
     connector: Connector
     channel: ChannelContext
     outgoing: OutgoingPost
-    scheduled_at: datetime
+    deadline_at: datetime
+    doubt: str
+    """Why an `unknown` delivery is in doubt (shown if a person has to decide)."""
 
-
-def backoff(attempt: int, retry_after: float | None) -> float:
-    delay = min(BACKOFF_START * 2 ** max(attempt - 1, 0), BACKOFF_CAP)
-    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-    return max(delay, retry_after or 0.0)
+    @property
+    def claim(self) -> Claim:
+        return self.subject.claim
 
 
 class Dispatcher:
     def __init__(self, state: AppState, worker_id: str | None = None) -> None:
         self.state = state
         self.worker_id = worker_id or default_worker_id()
-        self._limit = asyncio.Semaphore(state.settings.dispatch_concurrency)
+        settings = state.settings
+        self._slots = asyncio.Semaphore(settings.dispatch_concurrency)
+        self._channel_slots: dict[int, asyncio.Semaphore] = {}
+        self._lease = timedelta(seconds=settings.lease_seconds)
+        # SQLite has one writer at a time and every transaction takes the write lock: queueing
+        # this process's dispatcher transactions here keeps them out of SQLite's busy-wait sleeps.
+        self.gate: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if state.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
-    async def tick(self) -> int:
-        """Publish everything due now; returns how many deliveries were handled."""
-        handled = 0
-        batch = self.state.settings.dispatch_batch_size
-        while True:
-            claims = await claim_due(
-                self.state.engine,
-                worker_id=self.worker_id,
-                now=self.state.clock(),
-                limit=batch,
-                lease=timedelta(seconds=self.state.settings.lease_seconds),
-            )
-            if not claims:
-                return handled
-            await asyncio.gather(*(self._handle(claim) for claim in claims))
-            handled += len(claims)
-            if len(claims) < batch:
-                return handled
+    # -- claim -------------------------------------------------------------------------------
 
-    async def _handle(self, claim: Claim) -> None:
-        async with self._limit:
-            try:
-                job = await self._prepare(claim)
-            except AppError as refusal:
-                await self._record_hold(claim, f"{refusal.code}: {refusal.message('en')}")
-                return
-            if job is None:
-                return
-            outcome = await self._publish(job)
-            await self._record(job, outcome)
+    async def claim(self, limit: int) -> tuple[list[Job], int]:
+        """Claim up to `limit` due deliveries in one short transaction and prepare their calls.
 
-    async def _prepare(self, claim: Claim) -> Job | None:
-        async with unit_of_work(self.state.session_factory) as session:
-            delivery = await session.get(Delivery, claim.delivery_id)
-            if delivery is None or delivery.claim_token != claim.token:
-                return None
-            post = await post_repository.get(session, delivery.post_id)
-            channel = await session.get(Channel, delivery.channel_id)
-            assert post is not None and channel is not None
-            client = await clients.get_for_organisation(
-                session, post.organisation_id, post.client_id
+        Returns the jobs to run and how many claimed deliveries were settled on the spot (held
+        because the author can no longer sign or the channel needs reconnecting, failed because
+        the deadline passed while nobody could send them).
+        """
+        async with self.gate, unit_of_work(self.state.session_factory) as session:
+            now = self.state.clock()
+            claimed = await claims.claim_due(
+                session, worker_id=self.worker_id, now=now, limit=limit, lease=self._lease
             )
-            # Rules 1-3, again, with what is true now.
-            await ensure_can_sign(
-                session,
-                organisation_id=post.organisation_id,
-                person_id=post.author_id,
-                client=client,
-            )
-            posts.verify_signature(post)
-            connector_class = self.state.registry.get_class(channel.kind)
-            if connector_class is None:
-                raise AppError(
-                    "unknown_channel_kind",
-                    kind=channel.kind,
-                    kinds=", ".join(self.state.registry.kinds()),
+            if not claimed:
+                return [], 0
+            jobs, settled = await self._prepare(session, claimed, now)
+            if settled:
+                await outcomes.write(session, settled, now=now, worker_id=self.worker_id)
+        return jobs, len(settled)
+
+    async def _prepare(
+        self, session: AsyncSession, claimed: list[Claim], now: datetime
+    ) -> tuple[list[Job], list[tuple[Subject, Outcome]]]:
+        rows = await session.execute(
+            select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Post, Channel, Client)
+            .join(Post, Post.id == Delivery.post_id)
+            .join(Channel, Channel.id == Delivery.channel_id)
+            .join(Client, Client.id == Post.client_id)
+            .where(Delivery.id.in_([claim.delivery_id for claim in claimed]))
+        )
+        loaded = {row[0]: row for row in rows}
+        signers: dict[tuple[int, int, int], AppError | None] = {}
+        jobs: list[Job] = []
+        settled: list[tuple[Subject, Outcome]] = []
+        for claim in claimed:
+            _, deadline_at, last_error, post, channel, client = loaded[claim.delivery_id]
+            subject = Subject(claim, post.organisation_id, post.id, channel.id)
+            if claim.status == _S.PUBLISHING:
+                outcomes.audit_transition(
+                    session,
+                    organisation_id=post.organisation_id,
+                    delivery_id=claim.delivery_id,
+                    post_id=post.id,
+                    old=None,
+                    new=_S.PUBLISHING,
+                    at=now,
+                    worker_id=self.worker_id,
                 )
-            outgoing = posts.render_for_channel(
-                post,
-                client,
-                posts.stored_signature(post, client, self.state.settings.base_url),
-                channel.kind,
-                connector_class.capabilities,
-                idempotency_key=f"byline-delivery-{delivery.id}",
+            deadline = deadline_at or deadline_for(
+                post.scheduled_at, client, self.state.settings.publish_deadline_minutes
             )
-            return Job(
-                claim=claim,
-                organisation_id=post.organisation_id,
-                post_id=post.id,
-                connector=self.state.registry.get(channel.kind),
-                channel=channels.context_for(channel, connector_class, self.state.fernet),
-                outgoing=outgoing,
-                scheduled_at=post.scheduled_at,
+            try:
+                if claim.status == _S.PUBLISHING:
+                    refusal = await self._why_not_now(session, signers, post, channel, client)
+                    if refusal is not None:
+                        settled.append((subject, Outcome(_S.HELD, error=refusal)))
+                        continue
+                    if now > deadline:
+                        error = (
+                            "not published: its publish deadline "
+                            f"({deadline:%Y-%m-%d %H:%M} UTC) passed before it could be sent"
+                        )
+                        settled.append((subject, Outcome(_S.FAILED, error=error)))
+                        continue
+                jobs.append(self._job(subject, post, channel, client, deadline, last_error))
+            except AppError as refusal:
+                settled.append((subject, Outcome(_S.HELD, error=self._reason(refusal))))
+            except Exception as error:
+                log.exception("delivery %s: could not be prepared", claim.delivery_id)
+                settled.append((subject, Outcome(_S.HELD, error=f"could not prepare: {error!r}")))
+        return jobs, settled
+
+    @staticmethod
+    def _reason(refusal: AppError) -> str:
+        return f"{refusal.code}: {refusal.message('en')}"
+
+    async def _why_not_now(
+        self,
+        session: AsyncSession,
+        signers: dict[tuple[int, int, int], AppError | None],
+        post: Post,
+        channel: Channel,
+        client: Client,
+    ) -> str | None:
+        if channel.status == "needs_reauth":
+            return "reconnect the channel: it refused its credentials"
+        key = (post.organisation_id, post.author_id, client.id)
+        if key not in signers:
+            try:
+                # Rules 1-3, again, with what is true now (once per author and client per batch).
+                await ensure_can_sign(
+                    session,
+                    organisation_id=post.organisation_id,
+                    person_id=post.author_id,
+                    client=client,
+                )
+                signers[key] = None
+            except AppError as refusal:
+                signers[key] = refusal
+        refused = signers[key]
+        if refused is not None:
+            return self._reason(refused)
+        posts.verify_signature(post)
+        return None
+
+    def _job(
+        self,
+        subject: Subject,
+        post: Post,
+        channel: Channel,
+        client: Client,
+        deadline: datetime,
+        last_error: str | None,
+    ) -> Job:
+        connector_class = self.state.registry.get_class(channel.kind)
+        if connector_class is None:
+            raise AppError(
+                "unknown_channel_kind",
+                kind=channel.kind,
+                kinds=", ".join(self.state.registry.kinds()),
             )
+        outgoing = posts.render_for_channel(
+            post,
+            client,
+            posts.stored_signature(post, client, self.state.settings.base_url),
+            channel.kind,
+            connector_class.capabilities,
+            idempotency_key=f"byline-delivery-{subject.claim.delivery_id}",
+        )
+        return Job(
+            subject=subject,
+            connector=self.state.registry.get(channel.kind),
+            channel=channels.context_for(channel, connector_class, self.state.fernet),
+            outgoing=outgoing,
+            deadline_at=deadline,
+            doubt=last_error or "an earlier attempt's outcome is not known",
+        )
+
+    # -- the connector call (no database) -----------------------------------------------------
+
+    async def run(self, job: Job, on_start: Callable[[Job], None] | None = None) -> Outcome:
+        channel_slots = self._channel_slots.setdefault(
+            job.subject.channel_id,
+            asyncio.Semaphore(self.state.settings.dispatch_channel_concurrency),
+        )
+        async with self._slots, channel_slots:
+            if on_start is not None:
+                on_start(job)
+            if job.claim.status == _S.UNKNOWN:
+                return await self._reconcile(job, job_reason=job.doubt)
+            return await self._publish(job)
 
     async def _publish(self, job: Job) -> Outcome:
+        timeout = self.state.settings.publish_timeout
         try:
-            async with asyncio.timeout(self.state.settings.publish_timeout):
+            async with asyncio.timeout(timeout):
                 result = await job.connector.deliver(job.channel, job.outgoing)
         except TransientError as error:
-            return Outcome(
-                DeliveryStatus.RETRYING, error=error.message, retry_in=error.retry_after or 0.0
-            )
+            return self._retry(job, error.message, error.retry_after)
         except ReauthRequired as error:
-            return Outcome(
-                DeliveryStatus.HELD, error=f"reconnect the channel: {error.message}", reauth=True
-            )
+            return Outcome(_S.HELD, error=f"reconnect the channel: {error.message}", reauth=True)
         except PermanentError as error:
-            return Outcome(DeliveryStatus.FAILED, error=error.message)
+            return Outcome(_S.FAILED, error=error.message)
         except UnknownOutcome as error:
-            return await self._reconcile(job, error.message)
+            return await self._reconcile(job, job_reason=error.message)
         except TimeoutError:
-            return await self._reconcile(
-                job, f"no answer within {self.state.settings.publish_timeout:.0f} s"
-            )
+            return await self._reconcile(job, job_reason=f"no answer within {timeout:.0f} s")
         except Exception as error:
             # A connector bug: the request may or may not have gone out.
             log.exception("connector %s raised an unexpected error", job.connector.name)
-            return await self._reconcile(job, f"connector error: {error!r}")
-        return Outcome(DeliveryStatus.PUBLISHED, result=result)
+            return await self._reconcile(job, job_reason=f"connector error: {error!r}")
+        return Outcome(_S.PUBLISHED, result=result)
 
-    async def _reconcile(self, job: Job, reason: str) -> Outcome:
+    async def _reconcile(self, job: Job, *, job_reason: str) -> Outcome:
         if not job.connector.can_reconcile():
             return Outcome(
-                DeliveryStatus.NEEDS_ATTENTION,
-                error=f"it may have been published ({reason}); check the channel, then confirm or publish again",
+                _S.NEEDS_ATTENTION,
+                error=f"it may have been published ({job_reason}); check the channel, "
+                "then confirm it was published or publish it again",
             )
         try:
             async with asyncio.timeout(self.state.settings.publish_timeout):
                 found = await job.connector.reconcile(job.channel, job.outgoing)
         except Exception as error:
             detail = error.message if isinstance(error, ConnectorError) else repr(error)
-            return Outcome(
-                DeliveryStatus.NEEDS_ATTENTION,
-                error=f"it may have been published ({reason}) and the check failed ({detail})",
-            )
+            reason = f"it may have been published ({job_reason}) and the check failed ({detail})"
+            now = self.state.clock()
+            if isinstance(error, TransientError) and now < job.deadline_at:
+                # Ask again later; an unknown outcome is never published blindly meanwhile.
+                delay = backoff(
+                    job.claim.attempts,
+                    start=self.state.settings.retry_backoff_start,
+                    cap=self.state.settings.retry_backoff_cap,
+                )
+                due = now + timedelta(seconds=max(delay, error.retry_after or 0.0))
+                return Outcome(_S.UNKNOWN, error=reason, due_at=min(due, job.deadline_at))
+            return Outcome(_S.NEEDS_ATTENTION, error=reason)
         if found is not None:
-            return Outcome(DeliveryStatus.PUBLISHED, result=found)
-        return Outcome(DeliveryStatus.RETRYING, error=f"not published ({reason})", retry_in=0.0)
+            return Outcome(_S.PUBLISHED, result=found)
+        return self._retry(job, f"not published ({job_reason})", None, at_once=True)
 
-    async def _record(self, job: Job, outcome: Outcome) -> None:
+    def _retry(
+        self, job: Job, error: str, retry_after: float | None, *, at_once: bool = False
+    ) -> Outcome:
         now = self.state.clock()
-        values: dict[str, object] = {
-            "claim_token": None,
-            "lease_expires_at": None,
-            "updated_at": now,
-        }
-        status = outcome.status
-        if status == DeliveryStatus.PUBLISHED and outcome.result is not None:
-            values |= {
-                "published_at": outcome.result.published_at or now,
-                "external_id": outcome.result.external_id,
-                "external_url": outcome.result.external_url,
-                "last_error": None,
-            }
-        elif status == DeliveryStatus.RETRYING:
-            async with unit_of_work(self.state.session_factory) as session:
-                delivery = await session.get(Delivery, job.claim.delivery_id)
-                attempts = delivery.attempts if delivery else 1
-            due = now + timedelta(seconds=backoff(attempts, outcome.retry_in))
-            if due > job.scheduled_at + PUBLISH_DEADLINE:
-                status = DeliveryStatus.FAILED
-                values["last_error"] = f"gave up after {attempts} attempts: {outcome.error}"
-            else:
-                values |= {"due_at": due, "last_error": outcome.error}
-        else:
-            values["last_error"] = outcome.error
-        values["status"] = status
-        async with unit_of_work(self.state.session_factory) as session:
-            written = await session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == job.claim.delivery_id,
-                    Delivery.claim_token == job.claim.token,
-                    Delivery.status == DeliveryStatus.PUBLISHING,
-                )
-                .values(**values)
+        settings = self.state.settings
+        delay = 0.0 if at_once else backoff(
+            job.claim.attempts, start=settings.retry_backoff_start, cap=settings.retry_backoff_cap
+        )
+        due = now + timedelta(seconds=max(delay, retry_after or 0.0))
+        if due > job.deadline_at:
+            return Outcome(
+                _S.FAILED,
+                error=f"not published: gave up at its publish deadline "
+                f"({job.deadline_at:%Y-%m-%d %H:%M} UTC) after {job.claim.attempts} "
+                f"attempt(s); last error: {error}",
             )
-            if not written.rowcount:  # type: ignore[attr-defined]
-                log.warning(
-                    "delivery %s: claim lost before recording %s", job.claim.delivery_id, status
-                )
-                return
-            if outcome.reauth:
-                await session.execute(
-                    update(Channel)
-                    .where(Channel.id == job.channel.channel_id)
-                    .values(status="needs_reauth")
-                )
-            await post_repository.refresh_status(session, job.post_id, now)
-            audit.record(
+        return Outcome(_S.RETRYING, error=error, due_at=due)
+
+    # -- record --------------------------------------------------------------------------------
+
+    async def record(self, done: list[tuple[Job, Outcome]]) -> set[int]:
+        """Write outcomes in one transaction; returns the delivery ids whose claims still held."""
+        if not done:
+            return set()
+        async with self.gate, unit_of_work(self.state.session_factory) as session:
+            return await outcomes.write(
                 session,
-                organisation_id=job.organisation_id,
-                actor_id=None,
-                action=f"delivery.{status}",
-                subject_type="delivery",
-                subject_id=job.claim.delivery_id,
-                at=now,
-                data={
-                    "post_id": job.post_id,
-                    "error": values.get("last_error"),
-                    "external_url": values.get("external_url"),
-                },
+                [(job.subject, outcome) for job, outcome in done],
+                now=self.state.clock(),
+                worker_id=self.worker_id,
             )
 
-    async def _record_hold(self, claim: Claim, reason: str) -> None:
-        now = self.state.clock()
-        async with unit_of_work(self.state.session_factory) as session:
-            delivery = await session.get(Delivery, claim.delivery_id)
-            if delivery is None or delivery.claim_token != claim.token:
-                return
-            delivery.status = DeliveryStatus.HELD
-            delivery.last_error = reason
-            delivery.claim_token = None
-            delivery.lease_expires_at = None
-            delivery.updated_at = now
-            post = await post_repository.get(session, delivery.post_id)
-            await session.flush()
-            await post_repository.refresh_status(session, delivery.post_id, now)
-            audit.record(
-                session,
-                organisation_id=post.organisation_id if post else None,
-                actor_id=None,
-                action="delivery.held",
-                subject_type="delivery",
-                subject_id=delivery.id,
-                at=now,
-                data={"post_id": delivery.post_id, "reason": reason},
-            )
+    async def tick(self) -> int:
+        """Publish everything due now and wait for it; returns how many deliveries were handled.
+
+        The long-running loop lives in `app.dispatch.runner`; this is the same work, once.
+        """
+        handled = 0
+        batch = self.state.settings.dispatch_batch_size
+        while True:
+            jobs, settled = await self.claim(batch)
+            handled += len(jobs) + settled
+            if jobs:
+                results = await asyncio.gather(*(self.run(job) for job in jobs))
+                await self.record(list(zip(jobs, results, strict=True)))
+            if len(jobs) + settled < batch:
+                return handled

@@ -13,6 +13,7 @@ from app.models.membership import Membership
 from app.models.organisation import Organisation
 from app.models.person import Person
 from app.models.post import Post
+from app.models.worker import Worker
 
 __all__ = [
     "ApiToken",
@@ -28,4 +29,5 @@ __all__ = [
     "Organisation",
     "Person",
     "Post",
+    "Worker",
 ]

@@ -19,4 +19,6 @@ class Client(Base):
     locale: Mapped[str] = mapped_column(String(5))
     # The client's own wording around the signature; the name and role are always rendered.
     signature_intro: Mapped[str | None] = mapped_column(String(120))
+    # How long after a post's scheduled time the dispatcher keeps trying; None: the setting.
+    publish_deadline_minutes: Mapped[int | None]
     created_at: Mapped[datetime]

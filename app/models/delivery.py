@@ -13,6 +13,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "channel_id"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
+        # The reaper looks for leases that ran out.
+        Index("ix_deliveries_status_lease_expires_at", "status", "lease_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,5 +30,7 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claim_token: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Set when a person asks to publish again; otherwise the deadline follows the post's time.
+    deadline_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

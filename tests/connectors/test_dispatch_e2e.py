@@ -81,3 +81,70 @@ async def test_one_post_signed_on_facebook_and_wordpress(make_app: AppFactory) -
     urls = {d["channel_id"]: d["external_url"] for d in done["deliveries"]}
     assert urls[facebook["id"]].startswith(f"https://www.facebook.com/{PAGE_ID}_")
     assert urls[wordpress["id"]].startswith(f"{WP_SITE}/?p=")
+
+
+async def test_a_refused_token_holds_the_channel_until_it_is_reconnected(
+    make_app: AppFactory,
+) -> None:
+    page = FakePage()
+    app = await make_app(http_transport=httpx.MockTransport(page))
+    state = app.state.byline
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        writer = await engaged_writer(state, http)
+        owner = bearer(writer.org.owner_token)
+        channel = await ok(
+            await http.post(
+                f"/api/v1/clients/{writer.client_id}/channels",
+                headers=owner,
+                json={
+                    "kind": "facebook_page",
+                    "name": "Page",
+                    "config": {"page_id": PAGE_ID},
+                    "credentials": {"page_access_token": "an-expired-token"},
+                },
+            ),
+            201,
+        )
+        post = await ok(
+            await http.post(
+                "/api/v1/posts",
+                headers=bearer(writer.token),
+                json={
+                    "client_id": writer.client_id,
+                    "channel_ids": [channel["id"]],
+                    "body": "Bonjour.",
+                },
+            ),
+            201,
+        )
+        await Dispatcher(state).tick()
+        held = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
+        assert held["deliveries"][0]["status"] == "held"
+        assert "reconnect" in held["deliveries"][0]["last_error"]
+        listed = await ok(
+            await http.get(f"/api/v1/clients/{writer.client_id}/channels", headers=owner)
+        )
+        assert {c["id"]: c["status"] for c in listed}[channel["id"]] == "needs_reauth"
+        assert page.published == []
+
+        failing = await ok(
+            await http.post(f"/api/v1/channels/{channel['id']}/check", headers=owner)
+        )
+        assert failing["ok"] is False
+        await ok(
+            await http.patch(
+                f"/api/v1/channels/{channel['id']}",
+                headers=owner,
+                json={"credentials": {"page_access_token": PAGE_TOKEN}},
+            )
+        )
+        fixed = await ok(await http.post(f"/api/v1/channels/{channel['id']}/check", headers=owner))
+        assert fixed["ok"] is True and "1 held deliveries released" in fixed["detail"]
+        await Dispatcher(state).tick()
+        done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
+    assert done["status"] == "published"
+    assert page.published == [
+        "Bonjour.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+    ]

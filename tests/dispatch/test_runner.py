@@ -1,0 +1,144 @@
+"""The long-running loop: it wakes when a sooner post is scheduled, and stops cleanly."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from app.dispatch.runner import DispatchRunner
+from app.posts.states import DeliveryStatus
+from tests.conftest import ON_POSTGRES, AppFactory
+from tests.dispatch.conftest import Env, EnvFactory
+from tests.dispatch.helpers import api_post, deliveries, key_of, schedule, status_counts
+from tests.factories import bearer, ok
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Poll until `check` holds; the bound only ends a broken run."""
+    for _ in range(300):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not reached")
+
+
+async def _post_now(env: Env, http: httpx.AsyncClient) -> int:
+    created = await ok(
+        await http.post(
+            "/api/v1/posts",
+            headers=bearer(env.setup.writer.token),
+            json={
+                "client_id": env.setup.writer.client_id,
+                "channel_ids": [env.setup.channel_id],
+                "body": "Ouverture exceptionnelle ce dimanche.",
+            },
+        ),
+        201,
+    )
+    return int(created["id"])
+
+
+async def test_a_post_for_now_wakes_the_sleeping_dispatcher(dispatch_env: EnvFactory) -> None:
+    # The loop would otherwise look only once an hour: the new post wakes it.
+    env = await dispatch_env(real_clock=True, dispatcher=True, dispatch_interval=3600)
+    await asyncio.sleep(0.2)  # the loop is asleep now
+    post_id = await _post_now(env, env.http)
+
+    async def published() -> bool:
+        return (await api_post(env.http, env.setup.writer.token, post_id))["status"] == "published"
+
+    await _eventually(published)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="LISTEN/NOTIFY: PostgreSQL only")
+async def test_an_api_process_wakes_workers_through_notify(
+    dispatch_env: EnvFactory, make_app: AppFactory
+) -> None:
+    # Two apps, two engines: the worker's loop hears of the post only through NOTIFY.
+    worker = await dispatch_env(real_clock=True, dispatcher=True, dispatch_interval=3600)
+    api_app = await make_app(connectors=worker.app.state.byline.registry._classes)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api_app), base_url="http://testserver"
+    ) as api:
+        await asyncio.sleep(0.2)
+        post_id = await _post_now(worker, api)
+
+        async def published() -> bool:
+            post = await api_post(api, worker.setup.writer.token, post_id)
+            return post["status"] == "published"
+
+        await _eventually(published)
+
+
+async def test_stopping_finishes_calls_in_flight_and_gives_back_the_rest(
+    dispatch_env: EnvFactory,
+) -> None:
+    env = await dispatch_env(
+        real_clock=True, latency=0.5, dispatch_concurrency=6, dispatch_channel_concurrency=2
+    )
+    post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 10)
+    runner = DispatchRunner(env.state)
+    await runner.start()
+
+    async def two_sent() -> bool:
+        return len(env.calls.published()) == 2
+
+    await _eventually(two_sent)
+    await runner.stop(grace=5)
+    found = await deliveries(env.state, post_ids)
+    published = [d for d in found if d.status == DeliveryStatus.PUBLISHED]
+    # The two calls in flight finished; the four claimed but never started went back.
+    assert len(published) == 2
+    assert {key_of(d.id) for d in published} == set(env.calls.published())
+    assert await status_counts(env.state) == {"cancelled": 1, "published": 2, "scheduled": 8}
+    assert all(d.attempts == 0 for d in found if d.status == DeliveryStatus.SCHEDULED)
+
+
+async def test_a_call_cut_short_by_stopping_is_reconciled_not_resent(
+    dispatch_env: EnvFactory,
+) -> None:
+    env = await dispatch_env(real_clock=True, latency=30)
+    [post_id] = await schedule(env.state, env.setup, [env.state.clock()])
+    runner = DispatchRunner(env.state)
+    await runner.start()
+
+    async def sent() -> bool:
+        return len(env.calls.published()) == 1
+
+    await _eventually(sent)
+    await runner.stop(grace=0.1)
+    [delivery] = await deliveries(env.state, [post_id])
+    assert delivery.status == DeliveryStatus.UNKNOWN
+    type(env.state.registry.get("recording")).latency = 0.0
+    restarted = DispatchRunner(env.state)
+    await restarted.start()
+
+    async def published() -> bool:
+        return (await api_post(env.http, env.setup.writer.token, post_id))["status"] == "published"
+
+    await _eventually(published)
+    await restarted.stop()
+    assert sum(env.calls.published().values()) == 1
+
+
+async def test_overdue_posts_go_out_when_the_service_starts(dispatch_env: EnvFactory) -> None:
+    env = await dispatch_env(real_clock=True)
+    now = env.state.clock()
+    post_ids = await schedule(
+        env.state, env.setup, [now - timedelta(minutes=30), now - timedelta(hours=3)]
+    )
+    runner = DispatchRunner(env.state)
+    await runner.start()
+
+    async def settled() -> bool:
+        counts = await status_counts(env.state)
+        return counts.get("published") == 1 and counts.get("failed") == 1
+
+    await _eventually(settled)
+    await runner.stop()
+    recent, stale = await deliveries(env.state, post_ids)
+    assert recent.status == DeliveryStatus.PUBLISHED
+    assert stale.status == DeliveryStatus.FAILED and "deadline" in (stale.last_error or "")
+    assert env.calls.published() == {key_of(recent.id): 1}
