@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     retry_backoff_start: float = Field(default=20.0, gt=0, description="First retry delay (s).")
     retry_backoff_cap: float = Field(default=900.0, gt=0, description="Longest retry delay (s).")
     publish_deadline_minutes: int = Field(
-        default=120, ge=1, description="Give up this long after the scheduled time (per client too)."
+        default=120,
+        ge=1,
+        description="Give up this long after the scheduled time (per client too).",
     )
     session_max_age: int = Field(default=14 * 24 * 3600, description="Web session lifetime (s).")
     secure_cookies: bool = Field(default=False, description="Set on HTTPS deployments.")

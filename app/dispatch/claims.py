@@ -126,9 +126,7 @@ async def release(
         return []
     clear = {"claim_token": None, "lease_expires_at": None, "updated_at": now}
     await session.execute(
-        update(Delivery)
-        .where(_held_by(claims), Delivery.status == _S.UNKNOWN)
-        .values(**clear),
+        update(Delivery).where(_held_by(claims), Delivery.status == _S.UNKNOWN).values(**clear),
         execution_options={"synchronize_session": False},
     )
     rows = await session.execute(

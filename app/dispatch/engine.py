@@ -34,7 +34,7 @@ from app.dispatch.outcomes import Outcome, Subject
 from app.errors import AppError
 from app.identity.signing import ensure_can_sign
 from app.models import Channel, Client, Delivery, Post
-from app.posts import service as posts
+from app.posts import signature as signatures
 from app.posts.states import DeliveryStatus
 from app.state import AppState
 from connectors.base import (
@@ -201,7 +201,7 @@ class Dispatcher:
         refused = signers[key]
         if refused is not None:
             return self._reason(refused)
-        posts.verify_signature(post)
+        signatures.verify_signature(post)
         return None
 
     def _job(
@@ -220,10 +220,10 @@ class Dispatcher:
                 kind=channel.kind,
                 kinds=", ".join(self.state.registry.kinds()),
             )
-        outgoing = posts.render_for_channel(
+        outgoing = signatures.render_for_channel(
             post,
             client,
-            posts.stored_signature(post, client, self.state.settings.base_url),
+            signatures.stored_signature(post, client, self.state.settings.base_url),
             channel.kind,
             connector_class.capabilities,
             idempotency_key=f"byline-delivery-{subject.claim.delivery_id}",
@@ -305,8 +305,14 @@ class Dispatcher:
     ) -> Outcome:
         now = self.state.clock()
         settings = self.state.settings
-        delay = 0.0 if at_once else backoff(
-            job.claim.attempts, start=settings.retry_backoff_start, cap=settings.retry_backoff_cap
+        delay = (
+            0.0
+            if at_once
+            else backoff(
+                job.claim.attempts,
+                start=settings.retry_backoff_start,
+                cap=settings.retry_backoff_cap,
+            )
         )
         due = now + timedelta(seconds=max(delay, retry_after or 0.0))
         if due > job.deadline_at:

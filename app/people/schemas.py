@@ -90,7 +90,9 @@ class PersonUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"role_title": "Responsable éditoriale", "short_name": "Mauricette"}]},
+        json_schema_extra={
+            "examples": [{"role_title": "Responsable éditoriale", "short_name": "Mauricette"}]
+        },
     )
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)

@@ -1,7 +1,5 @@
 """Posts: written, signed and scheduled by their author; delivered to each chosen channel."""
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,10 +12,10 @@ from app.channels import service as channels
 from app.clients import service as clients
 from app.dispatch import wakeup
 from app.errors import AppError, not_found
-from app.identity.signing import Signer, ensure_can_sign
+from app.identity.signing import ensure_can_sign
 from app.models import Channel, Client, Delivery, Post
 from app.posts import repository, scheduling
-from app.posts.render import PostContent, SignatureStyle, render
+from app.posts import signature as signatures
 from app.posts.schemas import (
     BODY_MAX_LENGTH,
     AuthorRead,
@@ -29,7 +27,7 @@ from app.posts.schemas import (
     SignatureRead,
 )
 from app.posts.states import NOT_STARTED, DeliveryStatus, PostStatus
-from connectors.base import Capabilities, Connector, OutgoingPost, Signature
+from connectors.base import Connector, Signature
 from connectors.registry import ConnectorRegistry
 
 _STATUS_WORDS = {
@@ -43,75 +41,6 @@ _STATUS_WORDS = {
         "fr": "en attente de vérification",
     },
 }
-
-
-def signature_for(signer: Signer, client: Client, base_url: str) -> Signature:
-    return Signature(
-        full_name=signer.full_name,
-        role_title=signer.role_title,
-        photo_url=signer.photo_url,
-        client_name=client.name,
-        transparency_url=f"{base_url}/t/{client.slug}",
-    )
-
-
-def stored_signature(post: Post, client: Client, base_url: str) -> Signature:
-    """The signature frozen into the post when it was signed."""
-    return Signature(
-        full_name=post.sig_full_name,
-        role_title=post.sig_role_title,
-        photo_url=post.sig_photo_url,
-        client_name=post.sig_client_name,
-        transparency_url=f"{base_url}/t/{client.slug}",
-    )
-
-
-def render_for_channel(
-    post: Post,
-    client: Client,
-    signature: Signature,
-    kind: str,
-    capabilities: Capabilities,
-    *,
-    idempotency_key: str,
-) -> OutgoingPost:
-    """The one way a post becomes what a channel shows: used for checks, previews and sending."""
-    return render(
-        PostContent(
-            title=post.title, body=post.body, link=post.link, scheduled_at=post.scheduled_at
-        ),
-        signature,
-        capabilities,
-        SignatureStyle(kind=kind, intro=client.signature_intro, locale=client.locale),
-        idempotency_key=idempotency_key,
-    )
-
-
-def content_hash(post: Post) -> str:
-    canonical = json.dumps(
-        {
-            "client_id": post.client_id,
-            "author_id": post.author_id,
-            "title": post.title,
-            "body": post.body,
-            "link": post.link,
-            "signature": [
-                post.sig_full_name,
-                post.sig_role_title,
-                post.sig_photo_url,
-                post.sig_client_name,
-            ],
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def verify_signature(post: Post) -> None:
-    """Refuse a post whose stored content or signature changed since it was signed."""
-    if content_hash(post) != post.content_hash:
-        raise AppError("signature_mismatch")
 
 
 def _check_body(body: str) -> None:
@@ -155,7 +84,7 @@ def _check_fits(
         maximum = connector.capabilities.max_length
         if maximum is None:
             continue
-        rendered = render_for_channel(
+        rendered = signatures.render_for_channel(
             post, client, signature, channel.kind, connector.capabilities, idempotency_key="-"
         )
         if len(rendered.text) > maximum:
@@ -178,15 +107,6 @@ def _connector_class(registry: ConnectorRegistry, channel: Channel) -> type[Conn
             kinds=", ".join(registry.kinds()),
         )
     return connector
-
-
-def _sign(post: Post, signer: Signer, client: Client, now: datetime) -> None:
-    post.sig_full_name = signer.full_name
-    post.sig_role_title = signer.role_title
-    post.sig_photo_url = signer.photo_url
-    post.sig_client_name = client.name
-    post.signed_at = now
-    post.content_hash = content_hash(post)
 
 
 @dataclass(frozen=True)
@@ -222,8 +142,8 @@ async def _draft(
         created_at=now,
         updated_at=now,
     )
-    _sign(post, signer, client, now)
-    return _Draft(post, client, targets, signature_for(signer, client, base_url))
+    signatures.sign(post, signer, client, now)
+    return _Draft(post, client, targets, signatures.signature_for(signer, client, base_url))
 
 
 async def create(
@@ -262,7 +182,7 @@ async def preview(
     for channel in draft.targets:
         capabilities = _connector_class(registry, channel).capabilities
         maximum = capabilities.max_length
-        rendered = render_for_channel(
+        rendered = signatures.render_for_channel(
             draft.post,
             draft.client,
             draft.signature,
@@ -387,8 +307,8 @@ async def update(
     signer = await ensure_can_sign(
         session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
     )
-    _sign(post, signer, client, now)
-    _check_fits(post, client, signature_for(signer, client, base_url), targets, registry)
+    signatures.sign(post, signer, client, now)
+    _check_fits(post, client, signatures.signature_for(signer, client, base_url), targets, registry)
     await _retarget(session, post, current, targets, now)
     post.updated_at = now
     await repository.set_due(session, post.id, NOT_STARTED, post.scheduled_at)
