@@ -13,7 +13,33 @@ from tests.connectors.fakes import (
     FakePage,
     FakeWordPress,
 )
-from tests.factories import bearer, engaged_writer, ok
+from tests.factories import Writer, bearer, engaged_writer, ok
+
+
+async def _channel(
+    http: httpx.AsyncClient, writer: Writer, kind: str, config: dict, credentials: dict
+) -> dict:
+    return await ok(
+        await http.post(
+            f"/api/v1/clients/{writer.client_id}/channels",
+            headers=bearer(writer.org.owner_token),
+            json={"kind": kind, "name": kind, "config": config, "credentials": credentials},
+        ),
+        201,
+    )
+
+
+async def _post_now(
+    http: httpx.AsyncClient, writer: Writer, channel_ids: list[int], **extra: str
+) -> dict:
+    return await ok(
+        await http.post(
+            "/api/v1/posts",
+            headers=bearer(writer.token),
+            json={"client_id": writer.client_id, "channel_ids": channel_ids, **extra},
+        ),
+        201,
+    )
 
 
 async def test_one_post_signed_on_facebook_and_wordpress(make_app: AppFactory) -> None:
@@ -28,45 +54,22 @@ async def test_one_post_signed_on_facebook_and_wordpress(make_app: AppFactory) -
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
         writer = await engaged_writer(state, http)
-        owner = bearer(writer.org.owner_token)
-        facebook = await ok(
-            await http.post(
-                f"/api/v1/clients/{writer.client_id}/channels",
-                headers=owner,
-                json={
-                    "kind": "facebook_page",
-                    "name": "Page",
-                    "config": {"page_id": PAGE_ID},
-                    "credentials": {"page_access_token": PAGE_TOKEN},
-                },
-            ),
-            201,
+        facebook = await _channel(
+            http, writer, "facebook_page", {"page_id": PAGE_ID}, {"page_access_token": PAGE_TOKEN}
         )
-        wordpress = await ok(
-            await http.post(
-                f"/api/v1/clients/{writer.client_id}/channels",
-                headers=owner,
-                json={
-                    "kind": "wordpress",
-                    "name": "Site",
-                    "config": {"site_url": WP_SITE},
-                    "credentials": {"username": WP_USER, "application_password": WP_PASSWORD},
-                },
-            ),
-            201,
+        wordpress = await _channel(
+            http,
+            writer,
+            "wordpress",
+            {"site_url": WP_SITE},
+            {"username": WP_USER, "application_password": WP_PASSWORD},
         )
-        post = await ok(
-            await http.post(
-                "/api/v1/posts",
-                headers=bearer(writer.token),
-                json={
-                    "client_id": writer.client_id,
-                    "channel_ids": [facebook["id"], wordpress["id"]],
-                    "title": "Galettes",
-                    "body": "Les galettes sont là.",
-                },
-            ),
-            201,
+        post = await _post_now(
+            http,
+            writer,
+            [facebook["id"], wordpress["id"]],
+            title="Galettes",
+            body="Les galettes sont là.",
         )
         await Dispatcher(state).tick()
         done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=bearer(writer.token)))
@@ -94,31 +97,14 @@ async def test_a_refused_token_holds_the_channel_until_it_is_reconnected(
     ) as http:
         writer = await engaged_writer(state, http)
         owner = bearer(writer.org.owner_token)
-        channel = await ok(
-            await http.post(
-                f"/api/v1/clients/{writer.client_id}/channels",
-                headers=owner,
-                json={
-                    "kind": "facebook_page",
-                    "name": "Page",
-                    "config": {"page_id": PAGE_ID},
-                    "credentials": {"page_access_token": "an-expired-token"},
-                },
-            ),
-            201,
+        channel = await _channel(
+            http,
+            writer,
+            "facebook_page",
+            {"page_id": PAGE_ID},
+            {"page_access_token": "an-expired-token"},
         )
-        post = await ok(
-            await http.post(
-                "/api/v1/posts",
-                headers=bearer(writer.token),
-                json={
-                    "client_id": writer.client_id,
-                    "channel_ids": [channel["id"]],
-                    "body": "Bonjour.",
-                },
-            ),
-            201,
-        )
+        post = await _post_now(http, writer, [channel["id"]], body="Bonjour.")
         await Dispatcher(state).tick()
         held = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
         assert held["deliveries"][0]["status"] == "held"
