@@ -25,6 +25,18 @@ from connectors.registry import ConnectorRegistry
 _ONE_PER_CLIENT = {"local_blog"}
 
 
+def connector_class(
+    registry: ConnectorRegistry, kind: str, *, field: str | None = "kind"
+) -> type[Connector]:
+    """The connector for `kind`, or the refusal that lists the kinds this Byline has."""
+    connector = registry.get_class(kind)
+    if connector is None:
+        raise AppError(
+            "unknown_channel_kind", field=field, kind=kind, kinds=", ".join(registry.kinds())
+        )
+    return connector
+
+
 def _first_problem(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "value"
@@ -52,11 +64,7 @@ async def create(
 ) -> Channel:
     actor.require_manager()
     client = await clients.get(session, actor, client_id)
-    connector = registry.get_class(data.kind)
-    if connector is None:
-        raise AppError(
-            "unknown_channel_kind", field="kind", kind=data.kind, kinds=", ".join(registry.kinds())
-        )
+    connector = connector_class(registry, data.kind)
     config = _validated(connector.config_model, data.config, "config", data.kind)
     credentials = _validated(
         connector.credentials_model, data.credentials, "credentials", data.kind
@@ -193,14 +201,7 @@ async def update(
     """Rename, reconfigure or reconnect (new credentials) a channel; check it to release what it held."""
     actor.require_manager()
     channel = await get(session, actor, channel_id)
-    connector = registry.get_class(channel.kind)
-    if connector is None:
-        raise AppError(
-            "unknown_channel_kind",
-            field="kind",
-            kind=channel.kind,
-            kinds=", ".join(registry.kinds()),
-        )
+    connector = connector_class(registry, channel.kind)
     fields = data.model_fields_set
     if "name" in fields and data.name:
         channel.name = data.name.strip()

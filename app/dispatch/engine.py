@@ -213,13 +213,7 @@ class Dispatcher:
         deadline: datetime,
         last_error: str | None,
     ) -> Job:
-        connector_class = self.state.registry.get_class(channel.kind)
-        if connector_class is None:
-            raise AppError(
-                "unknown_channel_kind",
-                kind=channel.kind,
-                kinds=", ".join(self.state.registry.kinds()),
-            )
+        connector_class = channels.connector_class(self.state.registry, channel.kind, field=None)
         outgoing = signatures.render_for_channel(
             post,
             client,

@@ -27,7 +27,7 @@ from app.posts.schemas import (
     SignatureRead,
 )
 from app.posts.states import NOT_STARTED, DeliveryStatus, PostStatus
-from connectors.base import Connector, Signature
+from connectors.base import Signature
 from connectors.registry import ConnectorRegistry
 
 _STATUS_WORDS = {
@@ -80,7 +80,7 @@ def _check_fits(
 ) -> None:
     """Each channel must be able to carry the post as it will be rendered, signature included."""
     for channel in targets:
-        connector = _connector_class(registry, channel)
+        connector = channels.connector_class(registry, channel.kind, field="channel_ids")
         maximum = connector.capabilities.max_length
         if maximum is None:
             continue
@@ -95,18 +95,6 @@ def _check_fits(
                 limit=channel.name,
                 maximum=maximum,
             )
-
-
-def _connector_class(registry: ConnectorRegistry, channel: Channel) -> type[Connector]:
-    connector = registry.get_class(channel.kind)
-    if connector is None:
-        raise AppError(
-            "unknown_channel_kind",
-            field="channel_ids",
-            kind=channel.kind,
-            kinds=", ".join(registry.kinds()),
-        )
-    return connector
 
 
 @dataclass(frozen=True)
@@ -180,7 +168,9 @@ async def preview(
     draft = await _draft(session, actor, data, base_url=base_url, now=now)
     previews = []
     for channel in draft.targets:
-        capabilities = _connector_class(registry, channel).capabilities
+        capabilities = channels.connector_class(
+            registry, channel.kind, field="channel_ids"
+        ).capabilities
         maximum = capabilities.max_length
         rendered = signatures.render_for_channel(
             draft.post,
