@@ -9,13 +9,20 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from pydantic import ValidationError
+
 from app import schema
-from app.config import Settings
+from app.config import Settings, base_url_mismatch
 from app.db import unit_of_work
 from app.errors import AppError
+from app.kit import logs
 from app.state import AppState
 
 T = TypeVar("T")
+log = logging.getLogger("byline")
+# Commands whose progress is their output; the others print only their result on stdout and log
+# warnings alone (on stderr), so that `T=$(byline tokens create …)` captures just the token.
+_TALKATIVE = {"serve", "worker", "migrate"}
 
 
 def _with_state(settings: Settings, work: Callable[[AppState], Awaitable[T]]) -> T:
@@ -42,10 +49,19 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
+    mismatch = base_url_mismatch(settings.base_url, args.host, args.port)
+    if settings.base_url_configured and mismatch:
+        log.warning(mismatch)
+    settings = settings.served_at(args.host, args.port)
     schema.upgrade(settings.resolved_database_url)
     app = create_app(settings, dispatcher=not args.no_dispatcher)
-    print(f"Byline is running at http://{args.host}:{args.port}/ (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    log.info(
+        "Byline is running at http://%s:%d/ (API docs: /docs); links it writes start with %s",
+        args.host,
+        args.port,
+        settings.base_url,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True)
     return 0
 
 
@@ -167,13 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # httpx logs every request URL at INFO; some APIs take tokens in the query string.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "BYLINE_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"error: {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    level = settings.log_level if args.command in _TALKATIVE else logging.WARNING
+    logs.configure(log_format=settings.log_format, level=level)
     try:
         code: int = args.handler(settings, args)
     except AppError as error:

@@ -1,11 +1,16 @@
 """The one Settings object. This is the only module that reads the environment."""
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -21,7 +26,9 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="Signs cookies, encrypts secrets."
     )
     base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Public URL of this service."
+        default=DEFAULT_BASE_URL,
+        description="Public URL of this service, used in every link it writes. Unset: the "
+        "address `byline serve` listens on.",
     )
     dispatch_interval: float = Field(
         default=1.0,
@@ -54,11 +61,42 @@ class Settings(BaseSettings):
     )
     session_max_age: int = Field(default=14 * 24 * 3600, description="Web session lifetime (s).")
     secure_cookies: bool = Field(default=False, description="Set on HTTPS deployments.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object a line, for log collectors."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="What `serve`, `worker` and `migrate` log."
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`byline worker` serves its /metrics on this port (the API serves its own).",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+        return value.rstrip("/") or DEFAULT_BASE_URL
+
+    @property
+    def base_url_configured(self) -> bool:
+        return "base_url" in self.model_fields_set and self.base_url != DEFAULT_BASE_URL
+
+    def served_at(self, host: str, port: int) -> "Settings":
+        """These settings as `byline serve --host HOST --port PORT` uses them: an unset base URL
+        becomes the address served, so that every link Byline writes leads back to it."""
+        if self.base_url_configured:
+            return self
+        return self.model_copy(update={"base_url": listening_url(host, port)})
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -80,6 +118,48 @@ class Settings(BaseSettings):
         key_file.touch(mode=0o600)
         key_file.write_text(key)
         return key
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches a server listening on host:port."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _is_this_machine(hostname: str, listen_host: str) -> bool:
+    if hostname in ("localhost", listen_host):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
+    """Why `base_url` cannot lead to a server listening on host:port, or None when it may.
+
+    A base URL naming another host is taken as a proxy's address (the usual production set-up) and
+    passes; one naming this machine must name the port served."""
+    parts = urlsplit(base_url)
+    hostname = (parts.hostname or "").lower()
+    if not hostname or not _is_this_machine(hostname, host.lower().strip("[]")):
+        return None
+    try:
+        url_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return f"BYLINE_BASE_URL={base_url} has no valid port"
+    if url_port == port:
+        return None
+    return (
+        f"BYLINE_BASE_URL is {base_url}, but Byline listens on port {port}: the links it writes "
+        f"(blog, feeds, signatures) will lead elsewhere. Set BYLINE_BASE_URL="
+        f"{listening_url(host, port)}, or leave it unset to use the address served."
+    )
 
 
 def _async_driver(url: str) -> str:

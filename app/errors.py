@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.kit.i18n import negotiate
+from app.kit.validation_messages import describe
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
         422,
         "Check the field “{field}”: {detail}.",
         "Vérifiez le champ « {field} » : {detail}.",
+    ),
+    "email_invalid": ErrorSpec(
+        422,
+        "“{value}” is not an e-mail address ({reason}). Write it as name@domain, e.g. "
+        "mauricette@agence.fr.",
+        "« {value} » n'est pas une adresse e-mail. Écrivez-la sous la forme nom@domaine, par "
+        "exemple mauricette@agence.fr.",
     ),
     "email_taken": ErrorSpec(
         409,
@@ -288,6 +296,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Byline is already set up. Log in instead.",
         "Byline est déjà configuré. Connectez-vous.",
     ),
+    "not_ready": ErrorSpec(
+        503,
+        "Byline cannot serve yet: {detail}.",
+        "Byline ne peut pas encore servir : {detail}.",
+    ),
     "internal_error": ErrorSpec(
         500,
         "Something went wrong on our side; nothing was changed. Try again, and tell your "
@@ -355,7 +368,7 @@ def validation_to_app_error(exc: RequestValidationError) -> AppError:
         return AppError("field_required", field=field)
     if kind in ("model_attributes_type", "dict_type") and field == "body":
         return AppError("invalid_json", detail="expected a JSON object")
-    return AppError("invalid_field", field=field, detail=str(first.get("msg", "invalid value")))
+    return AppError("invalid_field", field=field, detail=describe(dict(first)))
 
 
 HtmlRenderer = Callable[[Request, AppError], Response | None]

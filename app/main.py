@@ -4,10 +4,15 @@ connector registry and scheduler."""
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import fastapi_offline
 import httpx
 from asgi_csrf import asgi_csrf
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import schema
@@ -23,7 +28,9 @@ from app.dispatch.runner import DispatchRunner
 from app.engagements.endpoints import router as engagements_router
 from app.errors import install_error_handlers
 from app.kit.crypto import fernet_for
+from app.kit.logs import RequestIdMiddleware
 from app.kit.time import Clock, utc_now
+from app.operations.endpoints import router as operations_router
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
 from app.state import AppState
@@ -34,6 +41,9 @@ from connectors.base import Connector, HostServices
 from connectors.registry import ConnectorRegistry, discover
 
 log = logging.getLogger("byline")
+
+# Swagger UI's files, from a package: /docs works on a machine with no internet access.
+_DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 
 API_DESCRIPTION = """
 Byline schedules posts for the brands you speak for, and signs every one with its author's real,
@@ -119,7 +129,7 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     api = APIRouter(prefix="/api/v1")
@@ -135,10 +145,19 @@ def create_app(
         api.include_router(router)
     app.include_router(api)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.mount("/docs/assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Byline API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+        )
+
+    app.include_router(operations_router)
     app.include_router(blog_router)
     app.include_router(transparency_router)
     app.include_router(web_router)
@@ -158,4 +177,5 @@ def create_app(
         skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
         always_protect={"/login", "/setup", "/logout", "/lang"},
     )
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -21,21 +21,12 @@ from pydantic import SecretStr
 from app import schema
 from app.config import Settings
 from app.state import AppState
+from tests.helpers.postgres import POSTGRES_URL
+from tests.helpers.postgres import admin_url as _admin_url
 
 BASE_URL = "http://testserver"
 TEST_DB = os.environ.get("BYLINE_TEST_DB", "sqlite")
-POSTGRES_URL = os.environ.get(
-    "BYLINE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 ON_POSTGRES = TEST_DB == "postgresql"
-
-
-def _admin_url(url: str) -> str:
-    """The plain libpq spelling of a PostgreSQL URL (what psycopg takes)."""
-    for prefix in ("postgresql+asyncpg://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix) :]
-    return url
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from app.errors import AppError, not_found
 from app.identity import service as identity
 from app.identity.policy import Verdict
 from app.kit.crypto import hash_api_token, new_api_token
+from app.kit.email import normalise_email
 from app.kit.passwords import hash_password, verify_password
 from app.models import ApiToken, Membership, Organisation, Person
 from app.people import repository
@@ -39,16 +40,20 @@ async def setup_organisation(
     now: datetime,
 ) -> SetupResult:
     """Create an organisation and its first owner, whose name setup attests (the one exception)."""
+    try:
+        email = normalise_email(email)
+    except ValueError as error:
+        raise AppError("email_invalid", field="email", value=email, reason=str(error)) from error
     name_check = identity.check(full_name, [organisation_name], [])
     if name_check.verdict == Verdict.REFUSE:
         raise AppError("name_refused", field="full_name", detail=identity.refusal(name_check))
     if await repository.email_exists(session, email):
         raise AppError("email_taken", field="email")
     organisation = await repository.add_organisation(
-        session, Organisation(name=organisation_name.strip(), created_at=now)
+        session, Organisation(name=organisation_name.strip(), locale=locale, created_at=now)
     )
     owner = Person(
-        email=email.lower().strip(),
+        email=email,
         full_name=name_check.normalised,
         short_name=short_name,
         role_title=role_title,

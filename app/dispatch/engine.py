@@ -18,10 +18,12 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +35,9 @@ from app.dispatch.claims import Claim
 from app.dispatch.outcomes import Outcome, Subject
 from app.errors import AppError
 from app.identity.signing import ensure_can_sign
+from app.kit import logs
 from app.models import Channel, Client, Delivery, Post
+from app.operations import metrics
 from app.posts import signature as signatures
 from app.posts.states import DeliveryStatus
 from app.state import AppState
@@ -51,6 +55,21 @@ from connectors.base import (
 log = logging.getLogger("byline.dispatch")
 
 _S = DeliveryStatus
+T = TypeVar("T")
+
+
+def _failure_label(error: Exception) -> str:
+    """How a connector call ended, for /metrics."""
+    for kind, label in (
+        (TransientError, "transient"),
+        (ReauthRequired, "reauth"),
+        (PermanentError, "permanent"),
+        (UnknownOutcome, "unknown"),
+        (TimeoutError, "timeout"),
+    ):
+        if isinstance(error, kind):
+            return label
+    return "error"
 
 
 def default_worker_id() -> str:
@@ -114,6 +133,7 @@ class Dispatcher:
             )
             if not claimed:
                 return [], 0
+            metrics.claim_batch_size.observe(len(claimed))
             jobs, settled = await self._prepare(session, claimed, now)
             if settled:
                 await outcomes.write(session, settled, now=now, worker_id=self.worker_id)
@@ -238,6 +258,7 @@ class Dispatcher:
             job.subject.channel_id,
             asyncio.Semaphore(self.state.settings.dispatch_channel_concurrency),
         )
+        logs.delivery_id.set(job.claim.delivery_id)
         async with self._slots, channel_slots:
             if on_start is not None:
                 on_start(job)
@@ -245,26 +266,51 @@ class Dispatcher:
                 return await self._reconcile(job, job_reason=job.doubt)
             return await self._publish(job)
 
-    async def _publish(self, job: Job) -> Outcome:
-        timeout = self.state.settings.publish_timeout
+    async def _call(
+        self, job: Job, operation: str, call: Callable[[], Awaitable[T]]
+    ) -> tuple[T | None, Exception | None]:
+        """One connector call within `publish_timeout`, counted and timed for /metrics: its
+        value, or the exception it ended with (a timeout is a TimeoutError)."""
+        kind = job.connector.name
+        started = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout):
-                result = await job.connector.deliver(job.channel, job.outgoing)
-        except TransientError as error:
-            return self._retry(job, error.message, error.retry_after)
-        except ReauthRequired as error:
-            return Outcome(_S.HELD, error=f"reconnect the channel: {error.message}", reauth=True)
-        except PermanentError as error:
-            return Outcome(_S.FAILED, error=error.message)
-        except UnknownOutcome as error:
-            return await self._reconcile(job, job_reason=error.message)
-        except TimeoutError:
-            return await self._reconcile(job, job_reason=f"no answer within {timeout:.0f} s")
+            async with asyncio.timeout(self.state.settings.publish_timeout):
+                value = await call()
         except Exception as error:
-            # A connector bug: the request may or may not have gone out.
-            log.exception("connector %s raised an unexpected error", job.connector.name)
-            return await self._reconcile(job, job_reason=f"connector error: {error!r}")
-        return Outcome(_S.PUBLISHED, result=result)
+            label = _failure_label(error)
+            if label == "error":
+                # A connector bug: the request may or may not have gone out.
+                log.exception("connector %s raised an unexpected error", kind)
+            metrics.connector_calls.labels(kind, operation, label).inc()
+            metrics.connector_call_duration.labels(kind, operation).observe(
+                time.perf_counter() - started
+            )
+            return None, error
+        label = "published" if operation == "publish" else ("found" if value else "not_found")
+        metrics.connector_calls.labels(kind, operation, label).inc()
+        metrics.connector_call_duration.labels(kind, operation).observe(
+            time.perf_counter() - started
+        )
+        return value, None
+
+    async def _publish(self, job: Job) -> Outcome:
+        result, error = await self._call(
+            job, "publish", lambda: job.connector.deliver(job.channel, job.outgoing)
+        )
+        if error is None:
+            return Outcome(_S.PUBLISHED, result=result)
+        if isinstance(error, TransientError):
+            return self._retry(job, error.message, error.retry_after)
+        if isinstance(error, ReauthRequired):
+            return Outcome(_S.HELD, error=f"reconnect the channel: {error.message}", reauth=True)
+        if isinstance(error, PermanentError):
+            return Outcome(_S.FAILED, error=error.message)
+        if isinstance(error, UnknownOutcome):
+            return await self._reconcile(job, job_reason=error.message)
+        if isinstance(error, TimeoutError):
+            timeout = self.state.settings.publish_timeout
+            return await self._reconcile(job, job_reason=f"no answer within {timeout:.0f} s")
+        return await self._reconcile(job, job_reason=f"connector error: {error!r}")
 
     async def _reconcile(self, job: Job, *, job_reason: str) -> Outcome:
         if not job.connector.can_reconcile():
@@ -273,10 +319,10 @@ class Dispatcher:
                 error=f"it may have been published ({job_reason}); check the channel, "
                 "then confirm it was published or publish it again",
             )
-        try:
-            async with asyncio.timeout(self.state.settings.publish_timeout):
-                found = await job.connector.reconcile(job.channel, job.outgoing)
-        except Exception as error:
+        found, error = await self._call(
+            job, "reconcile", lambda: job.connector.reconcile(job.channel, job.outgoing)
+        )
+        if error is not None:
             detail = error.message if isinstance(error, ConnectorError) else repr(error)
             reason = f"it may have been published ({job_reason}) and the check failed ({detail})"
             now = self.state.clock()
@@ -325,12 +371,20 @@ class Dispatcher:
         if not done:
             return set()
         async with self.gate, unit_of_work(self.state.session_factory) as session:
-            return await outcomes.write(
+            now = self.state.clock()
+            written = await outcomes.write(
                 session,
                 [(job.subject, outcome) for job, outcome in done],
-                now=self.state.clock(),
+                now=now,
                 worker_id=self.worker_id,
             )
+        for job, outcome in done:
+            if outcome.status == _S.PUBLISHED and job.claim.delivery_id in written:
+                published_at = (outcome.result and outcome.result.published_at) or now
+                metrics.publish_lateness.labels(job.connector.name).observe(
+                    max((published_at - job.outgoing.scheduled_at).total_seconds(), 0.0)
+                )
+        return written
 
     async def tick(self) -> int:
         """Publish everything due now and wait for it; returns how many deliveries were handled.

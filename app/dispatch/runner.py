@@ -20,6 +20,7 @@ from app.dispatch import claims, liveness, wakeup
 from app.dispatch.engine import Dispatcher, Job
 from app.dispatch.outcomes import Outcome
 from app.dispatch.scheduler import build_scheduler
+from app.kit import logs
 from app.posts.states import DeliveryStatus
 from app.state import AppState
 
@@ -56,6 +57,7 @@ class DispatchRunner:
         self._wake.set()
 
     async def start(self) -> None:
+        logs.worker_id.set(self.worker_id)  # the tasks created below carry it into their logs
         await self._listener.start()
         await self.heartbeat()
         await self.reap()

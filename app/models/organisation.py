@@ -11,4 +11,6 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    """The language a new member starts with (each person may change their own)."""
     created_at: Mapped[datetime]

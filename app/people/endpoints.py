@@ -61,7 +61,7 @@ async def attest_person(
         session,
         actor,
         person,
-        method=data.method,
+        method=identity.AttestMethod(data.method),
         note=data.note,
         confirm=data.confirm,
         name_check=name_check,

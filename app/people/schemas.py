@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from app.accounts.actor import Role
-from app.identity.service import AttestMethod
+from app.kit.email import Email
 
 
 class NameCheckRead(BaseModel):
@@ -31,7 +31,7 @@ class PersonCreate(BaseModel):
         },
     )
 
-    email: EmailStr
+    email: Email
     full_name: str = Field(
         min_length=1, max_length=200, description="The signing name, as written."
     )
@@ -40,7 +40,9 @@ class PersonCreate(BaseModel):
     role_title: str | None = Field(default=None, max_length=120)
     photo_url: HttpUrl | None = None
     password: str | None = Field(default=None, min_length=10, max_length=1000)
-    locale: Literal["en", "fr"] = "en"
+    locale: Literal["en", "fr"] | None = Field(
+        default=None, description="Language of the web app and messages; default: the organisation's."
+    )
     confirm_name: bool = Field(
         default=False,
         description="An owner or manager confirms a name refused only for how it is written "
@@ -72,7 +74,10 @@ class AttestRequest(BaseModel):
         },
     )
 
-    method: Literal[AttestMethod.DECLARED, AttestMethod.ID_DOCUMENT, AttestMethod.DIRECTORY]
+    method: Literal["declared", "id_document", "directory"] = Field(
+        description="How the name was checked: declared by the organisation, seen on an "
+        "identity document, or found in a directory."
+    )
     note: str | None = Field(default=None, max_length=1000)
     confirm: bool = Field(
         default=False, description="Needed when the name's check verdict is `review`."

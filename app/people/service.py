@@ -60,14 +60,15 @@ async def create(
     _ensure_name_allowed(actor, result, data.confirm_name)
     if await repository.email_exists(session, data.email):
         raise AppError("email_taken", field="email")
+    organisation = await repository.get_organisation(session, actor.organisation_id)
     person = Person(
-        email=data.email.lower(),
+        email=data.email,
         full_name=result.normalised,
         short_name=data.short_name,
         role_title=data.role_title,
         photo_url=str(data.photo_url) if data.photo_url else None,
         password_hash=hash_password(data.password) if data.password else None,
-        locale=data.locale,
+        locale=data.locale or (organisation.locale if organisation else "en"),
         created_at=now,
         updated_at=now,
     )

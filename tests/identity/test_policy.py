@@ -1,5 +1,12 @@
-"""The real-name policy: the shared corpus, the project's corpus, messages, and equivalence."""
+"""The real-name policy: the corpora, messages, and equivalence.
 
+The corpora live in `names/` beside this file: `sample_*.tsv` is the public sample the product was
+specified with, `project_*.tsv` the project's own rows. `BYLINE_TEST_NAMES_DIR` may name a directory
+holding more (`accept.tsv` and/or `refuse.tsv`, same format): those rows are checked too. Nothing is
+read from outside the repository unless that variable says so.
+"""
+
+import os
 import unicodedata
 from pathlib import Path
 
@@ -16,8 +23,8 @@ from app.identity.policy import (
     normalise_name,
 )
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "names"
-HERE = Path(__file__).resolve().parent
+NAMES = Path(__file__).resolve().parent / "names"
+EXTRA_NAMES = os.environ.get("BYLINE_TEST_NAMES_DIR")
 WAY_OUT = {
     "en": "If this is your name, ask an owner or a manager to confirm it.",
     "fr": "S'il s'agit bien de votre nom, demandez à un propriétaire ou à un responsable de le "
@@ -33,23 +40,39 @@ def _rows(path: Path) -> list[tuple[str, str]]:
     return [(name, label) for name, label in rows]
 
 
-def _corpus(path: Path, accepted: bool) -> list[object]:
+def _corpus(path: Path, accepted: bool, prefix: str = "") -> list[object]:
     def expected(label: str) -> Verdict:
         if accepted:
             return Verdict.ACCEPT
         return Verdict.REVIEW if label.startswith("placeholder-soft") else Verdict.REFUSE
 
     return [
-        pytest.param(name, expected(label), id=f"{path.stem}:{label}")
+        pytest.param(name, expected(label), id=f"{prefix}{path.stem}:{label}")
         for name, label in _rows(path)
     ]
 
 
+def _extra_corpus(directory: str | None) -> list[object]:
+    """Rows from the directory named by BYLINE_TEST_NAMES_DIR; a missing directory is an error
+    (a typo must not pass as "no extra cases")."""
+    if not directory:
+        return []
+    root = Path(directory)
+    if not root.is_dir():
+        raise pytest.UsageError(f"BYLINE_TEST_NAMES_DIR={directory}: no such directory")
+    rows: list[object] = []
+    for stem, accepted in (("accept", True), ("refuse", False)):
+        if (root / f"{stem}.tsv").is_file():
+            rows += _corpus(root / f"{stem}.tsv", accepted=accepted, prefix="extra_")
+    return rows
+
+
 CORPUS = [
-    *_corpus(SHARED / "accept.tsv", accepted=True),
-    *_corpus(SHARED / "refuse.tsv", accepted=False),
-    *_corpus(HERE / "names_accept_extra.tsv", accepted=True),
-    *_corpus(HERE / "names_refuse_extra.tsv", accepted=False),
+    *_corpus(NAMES / "sample_accept.tsv", accepted=True),
+    *_corpus(NAMES / "sample_refuse.tsv", accepted=False),
+    *_corpus(NAMES / "project_accept.tsv", accepted=True),
+    *_corpus(NAMES / "project_refuse.tsv", accepted=False),
+    *_extra_corpus(EXTRA_NAMES),
 ]
 
 
