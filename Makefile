@@ -23,13 +23,14 @@ run: $(STAMP)
 	$(BIN)/byline serve --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when a server answers at
-# BYLINE_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres); when none
-# does, one line says so and the PostgreSQL run is skipped (BYLINE_TEST_REQUIRE=postgres makes
-# that a failure, as in .ci/run).
-test: test-sqlite
-	@status=0; $(BIN)/python -m tests.helpers.postgres_probe || status=$$?; \
-	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory test-postgres; \
-	elif [ $$status -ne 3 ]; then exit $$status; fi
+# BYLINE_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres). When none
+# does, one line says so and the PostgreSQL run is skipped; BYLINE_TEST_REQUIRE=postgres (as in
+# .ci/run) makes that a failure, before anything else runs.
+test: $(STAMP)
+	@probe=0; note=$$($(BIN)/python -m tests.helpers.postgres_probe) || probe=$$?; \
+	if [ $$probe -ne 0 ] && [ $$probe -ne 3 ]; then echo "$$note"; exit $$probe; fi; \
+	$(MAKE) --no-print-directory test-sqlite || exit $$?; \
+	if [ $$probe -eq 0 ]; then $(MAKE) --no-print-directory test-postgres; else echo "$$note"; fi
 
 test-sqlite: $(STAMP)
 	BYLINE_TEST_DB=sqlite $(BIN)/python -m pytest

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="Signs cookies, encrypts secrets."
     )
     base_url: str = Field(
-        default=DEFAULT_BASE_URL,
+        default="",
         description="Public URL of this service, used in every link it writes. Unset: the "
         "address `byline serve` listens on.",
     )
@@ -82,14 +82,24 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    _base_url_configured: bool = PrivateAttr(default=False)
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/") or DEFAULT_BASE_URL
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _default_base_url(self) -> "Settings":
+        # Unset, links name the default address until `served_at` says where Byline listens.
+        self._base_url_configured = bool(self.base_url)
+        if not self.base_url:
+            self.base_url = DEFAULT_BASE_URL
+        return self
 
     @property
     def base_url_configured(self) -> bool:
-        return "base_url" in self.model_fields_set and self.base_url != DEFAULT_BASE_URL
+        return self._base_url_configured
 
     def served_at(self, host: str, port: int) -> "Settings":
         """These settings as `byline serve --host HOST --port PORT` uses them: an unset base URL

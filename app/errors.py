@@ -95,13 +95,6 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Check the field “{field}”: {detail}.",
         "Vérifiez le champ « {field} » : {detail}.",
     ),
-    "email_invalid": ErrorSpec(
-        422,
-        "“{value}” is not an e-mail address ({reason}). Write it as name@domain, e.g. "
-        "mauricette@agence.fr.",
-        "« {value} » n'est pas une adresse e-mail. Écrivez-la sous la forme nom@domaine, par "
-        "exemple mauricette@agence.fr.",
-    ),
     "email_taken": ErrorSpec(
         409,
         "Someone already uses this e-mail address. Use another address, or find that person "

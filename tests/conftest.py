@@ -8,7 +8,6 @@ test and drops it at the end.
 
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from pydantic import SecretStr
 from app import schema
 from app.config import Settings
 from app.state import AppState
-from tests.helpers.postgres import POSTGRES_URL
 from tests.helpers.postgres import admin_url as _admin_url
+from tests.helpers.postgres import scratch_database
 
 BASE_URL = "http://testserver"
 TEST_DB = os.environ.get("BYLINE_TEST_DB", "sqlite")
@@ -35,22 +34,10 @@ def postgres_database() -> Iterator[str | None]:
     if not ON_POSTGRES:
         yield None
         return
-    import psycopg
-    from psycopg import sql
-
-    admin = _admin_url(POSTGRES_URL)
-    name = f"byline_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + name
-    try:
+    with scratch_database() as plain:
+        url = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
         schema.upgrade(url)
         yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def empty_postgres(url: str) -> None:
@@ -74,9 +61,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(
-    tmp_path: Path, migrated_template: Path, postgres_database: str | None
-) -> str:
+def database_url(tmp_path: Path, migrated_template: Path, postgres_database: str | None) -> str:
     """A migrated, empty database for this test: a copy of the SQLite template, or the session's
     PostgreSQL database emptied."""
     if postgres_database is not None:

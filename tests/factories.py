@@ -28,6 +28,7 @@ async def setup_org(
     name: str = "CL Consult",
     email: str = "aline@cl-consult.fr",
     full_name: str = "Aline Lamour",
+    locale: str = "en",
 ) -> Org:
     """What `byline setup` + `byline tokens create` do, through the same services."""
     async with unit_of_work(state.session_factory) as session:
@@ -39,6 +40,7 @@ async def setup_org(
             short_name=None,
             role_title="Fondatrice",
             password="correct horse battery",
+            locale=locale,
             now=state.clock(),
         )
         actor = Actor(

@@ -1,8 +1,8 @@
 """The `byline` command as an operator runs it, in a subprocess against a real database file."""
 
-import os
+import json
+import re
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,20 +15,13 @@ from app.kit.time import utc_now
 from app.main import build_state, close_state
 from tests.conftest import BASE_URL, AppFactory
 from tests.factories import bearer, ok
+from tests.helpers.processes import byline_env, run_byline
 
 
-def byline(var_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BYLINE_VAR_DIR": str(var_dir), "BYLINE_BASE_URL": BASE_URL}
-    env.pop("BYLINE_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def byline(
+    var_dir: Path, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return run_byline(byline_env(var_dir, BYLINE_BASE_URL=BASE_URL, **env), *args, stdin=stdin)
 
 
 def settings_for(var_dir: Path) -> Settings:
@@ -127,3 +120,42 @@ async def test_demo_publishes_its_post_when_due(tmp_path: Path) -> None:
         page = await http.get(blog_url.removeprefix(BASE_URL))
     assert page.status_code == 200
     assert "Les galettes sont de retour" in page.text and "Guy Couturier" in page.text
+
+
+def test_stdout_carries_only_the_result_and_logs_go_to_stderr(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    setup = byline(
+        var_dir, "setup", "--org", "CL Consult", "--email", "a@b.fr", "--full-name", "Didier Corre"
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert len(setup.stdout.splitlines()) == 1 and "Didier Corre" in setup.stdout
+    # The migrations ran, quietly: no log line on either stream.
+    assert "alembic" not in setup.stdout + setup.stderr
+
+    token = byline(var_dir, "tokens", "create", "--email", "a@b.fr")
+    assert re.fullmatch(r"byl_[A-Za-z0-9_-]+\n", token.stdout), token.stdout
+    assert token.stderr == ""
+
+    demo = byline(tmp_path / "demo", "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert not [line for line in demo.stdout.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]
+    assert "Owner:" in demo.stdout and "CM API token: byl_" in demo.stdout
+
+    migrate = byline(tmp_path / "fresh", "migrate")
+    assert migrate.stdout == "database is up to date\n"
+    assert "Running upgrade" in migrate.stderr
+
+
+def test_json_logs_are_one_object_a_line(tmp_path: Path) -> None:
+    migrate = byline(tmp_path / "var", "migrate", BYLINE_LOG_FORMAT="json")
+    assert migrate.returncode == 0, migrate.stderr
+    records = [json.loads(line) for line in migrate.stderr.splitlines()]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert any("Running upgrade" in record["message"] for record in records)
+
+
+def test_a_bad_setting_is_named_not_a_traceback(tmp_path: Path) -> None:
+    result = byline(tmp_path / "var", "migrate", BYLINE_LOG_FORMAT="xml")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: BYLINE_LOG_FORMAT: ")
+    assert "Traceback" not in result.stderr

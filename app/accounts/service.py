@@ -14,6 +14,7 @@ from app.identity.policy import Verdict
 from app.kit.crypto import hash_api_token, new_api_token
 from app.kit.email import normalise_email
 from app.kit.passwords import hash_password, verify_password
+from app.kit.validation_messages import describe
 from app.models import ApiToken, Membership, Organisation, Person
 from app.people import repository
 
@@ -43,7 +44,8 @@ async def setup_organisation(
     try:
         email = normalise_email(email)
     except ValueError as error:
-        raise AppError("email_invalid", field="email", value=email, reason=str(error)) from error
+        detail = describe({"type": "email_invalid", "ctx": {"reason": str(error)}})
+        raise AppError("invalid_field", field="email", detail=detail) from error
     name_check = identity.check(full_name, [organisation_name], [])
     if name_check.verdict == Verdict.REFUSE:
         raise AppError("name_refused", field="full_name", detail=identity.refusal(name_check))

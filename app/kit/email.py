@@ -22,7 +22,7 @@ def normalise_email(value: str) -> str:
             value.strip(), check_deliverability=False, globally_deliverable=False
         )
     except email_validator.EmailNotValidError as error:
-        raise ValueError(str(error)) from error
+        raise ValueError(str(error).rstrip(".")) from error
     return checked.normalized.lower()
 
 

@@ -10,7 +10,7 @@ import logging
 import sys
 import uuid
 from contextvars import ContextVar
-from typing import Any
+from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +26,7 @@ _CONTEXT: dict[str, ContextVar[Any]] = {
 }
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
 _REQUEST_ID_HEADER = b"x-request-id"
+_log = logging.getLogger("byline.http")
 
 
 class ContextFilter(logging.Filter):
@@ -51,9 +52,9 @@ class _Json(JsonFormatter):
                 log_data[name] = getattr(record, name)
 
 
-def configure(*, log_format: str = "text", level: str | int = logging.INFO) -> None:
-    """One handler on the root logger, writing to stderr; uvicorn's loggers propagate to it."""
-    handler = logging.StreamHandler(sys.stderr)
+def make_handler(log_format: str = "text", stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing `text` or `json` records, with the context ids, to `stream` (stderr)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(ContextFilter())
     if log_format == "json":
         handler.setFormatter(
@@ -65,6 +66,12 @@ def configure(*, log_format: str = "text", level: str | int = logging.INFO) -> N
         )
     else:
         handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+    return handler
+
+
+def configure(*, log_format: str = "text", level: str | int = logging.INFO) -> None:
+    """One handler on the root logger, writing to stderr; uvicorn's loggers propagate to it."""
+    handler = make_handler(log_format)
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
@@ -106,6 +113,10 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Logged here, while the request's id is still set; the 500 page is rendered outside.
+            _log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            raise
         finally:
             request_id.reset(token)
 

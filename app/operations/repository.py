@@ -18,7 +18,7 @@ async def ping(session: AsyncSession) -> None:
 
 async def deliveries_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows.all()}
 
 
 async def due_backlog(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:

@@ -23,7 +23,8 @@ from connectors.local_blog import LocalBlogConnector
 
 # What a call does: None publishes; "transient", "rate_limited", "permanent", "reauth" fail before
 # sending; "lost_before_send" looks like an unknown outcome but sent nothing; "timeout_after_send" and "unknown_after_send" publish and then lose the answer;
-# "hang" publishes and then never answers (the dispatcher's timeout, or a kill, cuts it short).
+# "hang" publishes and then never answers (the dispatcher's timeout, or a kill, cuts it short);
+# "crash" raises what no connector should (a bug) before sending.
 Plan = Callable[[str, int], str | None]
 
 
@@ -84,6 +85,8 @@ class RecordingConnector(Connector):
             raise ReauthRequired("the page's token expired")
         if fault == "lost_before_send":
             raise UnknownOutcome("the connection dropped")
+        if fault == "crash":
+            raise RuntimeError("a bug in the connector")
         self.log.append("sent", key)
         if self.latency:
             await asyncio.sleep(self.latency)
