@@ -89,11 +89,11 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
     if password is not None and len(password) < 10:
         raise SystemExit("the password needs at least 10 characters")
     schema.upgrade(settings.resolved_database_url)
-    from app.accounts import service as accounts
+    from app.people import setup
 
     async def work(state: AppState) -> str:
         async with unit_of_work(state.session_factory) as session:
-            result = await accounts.setup_organisation(
+            result = await setup.setup_organisation(
                 session,
                 organisation_name=args.org,
                 email=args.email,

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SessionFactory = async_sessionmaker[AsyncSession]
+DbSession = AsyncSession
+"""The session type, for code that passes a session on but writes no SQL (app.dispatch)."""
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -14,6 +14,7 @@ from app.engagements import service as engagements
 from app.identity import service as identity
 from app.identity.service import AttestMethod
 from app.people import service as people
+from app.people import setup
 from app.people.schemas import PersonCreate
 from app.posts import service as posts
 from app.posts.schemas import PostCreate
@@ -27,7 +28,7 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
     cm_password = secrets.token_urlsafe(12)
     base = state.settings.base_url
     async with unit_of_work(state.session_factory) as session:
-        setup = await accounts.setup_organisation(
+        created = await setup.setup_organisation(
             session,
             organisation_name=f"Agence Exemple {tag}",
             email=f"aline.lamour+{tag}@example.com",
@@ -39,7 +40,7 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
             now=now,
         )
         owner = Actor(
-            person_id=setup.owner.id, organisation_id=setup.organisation.id, role=Role.OWNER
+            person_id=created.owner.id, organisation_id=created.organisation.id, role=Role.OWNER
         )
         cm, _membership, name_check = await people.create(
             session,
@@ -72,7 +73,7 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
             now=now,
         )
         engagement = await engagements.propose(session, owner, client.id, cm.id, now=now)
-        cm_actor = Actor(person_id=cm.id, organisation_id=setup.organisation.id, role=Role.CM)
+        cm_actor = Actor(person_id=cm.id, organisation_id=created.organisation.id, role=Role.CM)
         await engagements.respond(
             session, cm_actor, engagement.id, accept=True, reason=None, now=now
         )
@@ -102,8 +103,8 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
         )
         _, cm_token = await accounts.create_token(session, cm_actor, "demo", now=now)
     return [
-        f"Demo organisation “{setup.organisation.name}” created.",
-        f"Owner: Aline Lamour <{setup.owner.email}>, password {owner_password}",
+        f"Demo organisation “{created.organisation.name}” created.",
+        f"Owner: Aline Lamour <{created.owner.email}>, password {owner_password}",
         f"CM:    Guy Couturier <{cm.email}>, password {cm_password}",
         f"CM API token: {cm_token}",
         f"Client “{client.name}”: blog {base}/blog/{client.slug}",

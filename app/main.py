@@ -23,7 +23,7 @@ from app.channels.endpoints import router as channels_router
 from app.clients.endpoints import router as clients_router
 from app.config import Settings
 from app.db import create_engine, create_session_factory
-from app.dispatch.endpoints import router as deliveries_router
+from app.deliveries.endpoints import router as deliveries_router
 from app.dispatch.runner import DispatchRunner
 from app.engagements.endpoints import router as engagements_router
 from app.errors import install_error_handlers

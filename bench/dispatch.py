@@ -30,10 +30,10 @@ from sqlalchemy import func, select
 from app import schema
 from app.config import Settings
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.dispatch.runner import DispatchRunner
 from app.main import create_app
 from app.models import Delivery
-from app.posts.states import DeliveryStatus
 from bench import baseline
 from bench.simulated import Destination, Faults, simulated
 from connectors.local_blog import LocalBlogConnector

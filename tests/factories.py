@@ -8,6 +8,7 @@ import httpx
 from app.accounts import service as accounts
 from app.accounts.actor import Actor, Role
 from app.db import unit_of_work
+from app.people import setup
 from app.state import AppState
 
 
@@ -32,7 +33,7 @@ async def setup_org(
 ) -> Org:
     """What `byline setup` + `byline tokens create` do, through the same services."""
     async with unit_of_work(state.session_factory) as session:
-        result = await accounts.setup_organisation(
+        result = await setup.setup_organisation(
             session,
             organisation_name=name,
             email=email,
@@ -139,4 +140,18 @@ async def engaged_writer(
     )
     return Writer(
         org, person["id"], token, client["id"], client["slug"], channel["id"], engagement["id"]
+    )
+
+
+async def write_post(http: httpx.AsyncClient, writer: Writer, **fields: Any) -> Any:
+    """The writer's post on their client's blog (created through the API); `fields` override."""
+    payload = {
+        "client_id": writer.client_id,
+        "channel_ids": [writer.channel_id],
+        "title": "Bonjour",
+        "body": "Premier billet.",
+        **fields,
+    }
+    return await ok(
+        await http.post("/api/v1/posts", headers=bearer(writer.token), json=payload), 201
     )

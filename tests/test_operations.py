@@ -11,7 +11,7 @@ from app.config import Settings
 from app.dispatch.engine import Dispatcher
 from tests.conftest import AppFactory
 from tests.dispatch.helpers import FakeClock
-from tests.factories import bearer, engaged_writer, ok
+from tests.factories import engaged_writer, write_post
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -46,20 +46,7 @@ async def test_metrics_show_the_backlog_then_the_delivery_its_lateness_and_the_c
     ) as http:
         writer = await engaged_writer(state, http)
         before = await scrape(http)
-        await ok(
-            await http.post(
-                "/api/v1/posts",
-                headers=bearer(writer.token),
-                json={
-                    "client_id": writer.client_id,
-                    "channel_ids": [writer.channel_id],
-                    "title": "Bonjour",
-                    "body": "Premier billet.",
-                    "scheduled_at": (clock.now + timedelta(minutes=1)).isoformat(),
-                },
-            ),
-            201,
-        )
+        await write_post(http, writer, scheduled_at=(clock.now + timedelta(minutes=1)).isoformat())
         waiting = await scrape(http)
         assert value(waiting, "byline_deliveries", status="scheduled") == 1
         assert value(waiting, "byline_due_backlog") == 0

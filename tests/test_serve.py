@@ -11,7 +11,7 @@ import pytest
 from app.config import Settings, base_url_mismatch, listening_url
 from app.dispatch.engine import Dispatcher
 from tests.conftest import AppFactory
-from tests.factories import bearer, engaged_writer, ok
+from tests.factories import bearer, engaged_writer, ok, write_post
 from tests.helpers.processes import (
     REPO,
     byline_command,
@@ -86,19 +86,7 @@ async def test_an_article_published_by_a_service_on_8123_links_to_8123(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8123"
     ) as http:
         writer = await engaged_writer(state, http)
-        post = await ok(
-            await http.post(
-                "/api/v1/posts",
-                headers=bearer(writer.token),
-                json={
-                    "client_id": writer.client_id,
-                    "channel_ids": [writer.channel_id],
-                    "title": "Bonjour",
-                    "body": "Premier billet.",
-                },
-            ),
-            201,
-        )
+        post = await write_post(http, writer)
         assert await Dispatcher(state).tick() == 1
         done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=bearer(writer.token)))
         article_url = done["deliveries"][0]["external_url"]

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Channel, Client
@@ -35,3 +35,10 @@ async def add(session: AsyncSession, channel: Channel) -> Channel:
     session.add(channel)
     await session.flush()
     return channel
+
+
+async def set_status(session: AsyncSession, channel_id: int, status: str) -> None:
+    await session.execute(
+        update(Channel).where(Channel.id == channel_id).values(status=status),
+        execution_options={"synchronize_session": False},
+    )

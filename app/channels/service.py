@@ -14,7 +14,7 @@ from app.audit import service as audit
 from app.channels import repository
 from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
 from app.clients import service as clients
-from app.dispatch import outcomes, wakeup
+from app.deliveries import service as deliveries
 from app.errors import AppError, not_found
 from app.kit.crypto import decrypt_json, encrypt_json
 from app.models import Channel
@@ -181,11 +181,20 @@ async def after_check(
     channel = await get(session, actor, channel_id)
     if not (result.ok and channel.status == "needs_reauth"):
         return result
-    released = await outcomes.release_channel(
-        session, channel.id, actor.organisation_id, actor.person_id, now
+    channel.status = "active"
+    released = await deliveries.release_channel(
+        session, channel.id, actor_id=actor.person_id, now=now
     )
-    await wakeup.announce(session, now)
     return ChannelCheckRead(ok=True, detail=f"{result.detail}; {released} held deliveries released")
+
+
+async def needs_reauth(
+    session: AsyncSession, channel_id: int, reason: str | None, *, now: datetime
+) -> None:
+    """The channel refused its credentials (seen by the dispatcher): mark it for reconnecting,
+    and hold what was waiting to go out on it."""
+    await repository.set_status(session, channel_id, "needs_reauth")
+    await deliveries.hold_channel(session, channel_id, reason, now=now)
 
 
 async def update(

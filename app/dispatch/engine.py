@@ -25,21 +25,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.channels import service as channels
-from app.db import unit_of_work
-from app.dispatch import claims, outcomes
-from app.dispatch.claims import Claim
-from app.dispatch.outcomes import Outcome, Subject
+from app.db import DbSession, unit_of_work
+from app.deliveries import service as deliveries
+from app.deliveries.service import Claim
+from app.deliveries.states import DeliveryStatus
+from app.dispatch.outcomes import Outcome, Subject, to_move
 from app.errors import AppError
-from app.identity.signing import ensure_can_sign
 from app.kit import logs
-from app.models import Channel, Client, Delivery, Post
+from app.models import Channel, Client, Post
 from app.operations import metrics
 from app.posts import signature as signatures
-from app.posts.states import DeliveryStatus
+from app.signing.service import ensure_can_sign
 from app.state import AppState
 from connectors.base import (
     ChannelContext,
@@ -128,7 +125,7 @@ class Dispatcher:
         """
         async with self.gate, unit_of_work(self.state.session_factory) as session:
             now = self.state.clock()
-            claimed = await claims.claim_due(
+            claimed = await deliveries.claim(
                 session, worker_id=self.worker_id, now=now, limit=limit, lease=self._lease
             )
             if not claimed:
@@ -136,37 +133,19 @@ class Dispatcher:
             metrics.claim_batch_size.observe(len(claimed))
             jobs, settled = await self._prepare(session, claimed, now)
             if settled:
-                await outcomes.write(session, settled, now=now, worker_id=self.worker_id)
+                await self._write(session, settled, now)
         return jobs, len(settled)
 
     async def _prepare(
-        self, session: AsyncSession, claimed: list[Claim], now: datetime
+        self, session: DbSession, claimed: list[Claim], now: datetime
     ) -> tuple[list[Job], list[tuple[Subject, Outcome]]]:
-        rows = await session.execute(
-            select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Post, Channel, Client)
-            .join(Post, Post.id == Delivery.post_id)
-            .join(Channel, Channel.id == Delivery.channel_id)
-            .join(Client, Client.id == Post.client_id)
-            .where(Delivery.id.in_([claim.delivery_id for claim in claimed]))
-        )
-        loaded = {row[0]: row for row in rows}
+        loaded = await deliveries.for_dispatch(session, [claim.delivery_id for claim in claimed])
         signers: dict[tuple[int, int, int], AppError | None] = {}
         jobs: list[Job] = []
         settled: list[tuple[Subject, Outcome]] = []
         for claim in claimed:
             _, deadline_at, last_error, post, channel, client = loaded[claim.delivery_id]
             subject = Subject(claim, post.organisation_id, post.id, channel.id)
-            if claim.status == _S.PUBLISHING:
-                outcomes.audit_transition(
-                    session,
-                    organisation_id=post.organisation_id,
-                    delivery_id=claim.delivery_id,
-                    post_id=post.id,
-                    old=None,
-                    new=_S.PUBLISHING,
-                    at=now,
-                    worker_id=self.worker_id,
-                )
             deadline = deadline_at or deadline_for(
                 post.scheduled_at, client, self.state.settings.publish_deadline_minutes
             )
@@ -197,7 +176,7 @@ class Dispatcher:
 
     async def _why_not_now(
         self,
-        session: AsyncSession,
+        session: DbSession,
         signers: dict[tuple[int, int, int], AppError | None],
         post: Post,
         channel: Channel,
@@ -372,11 +351,8 @@ class Dispatcher:
             return set()
         async with self.gate, unit_of_work(self.state.session_factory) as session:
             now = self.state.clock()
-            written = await outcomes.write(
-                session,
-                [(job.subject, outcome) for job, outcome in done],
-                now=now,
-                worker_id=self.worker_id,
+            written = await self._write(
+                session, [(job.subject, outcome) for job, outcome in done], now
             )
         for job, outcome in done:
             if outcome.status == _S.PUBLISHED and job.claim.delivery_id in written:
@@ -384,6 +360,22 @@ class Dispatcher:
                 metrics.publish_lateness.labels(job.connector.name).observe(
                     max((published_at - job.outgoing.scheduled_at).total_seconds(), 0.0)
                 )
+        return written
+
+    async def _write(
+        self, session: DbSession, done: list[tuple[Subject, Outcome]], now: datetime
+    ) -> set[int]:
+        """Record outcomes; a channel that refused its credentials is marked for reconnection
+        and what waits on it is held. Returns the delivery ids whose claims still held."""
+        written = await deliveries.record(
+            session,
+            [to_move(subject, outcome, now) for subject, outcome in done],
+            now=now,
+            worker_id=self.worker_id,
+        )
+        for subject, outcome in done:
+            if outcome.reauth and subject.claim.delivery_id in written:
+                await channels.needs_reauth(session, subject.channel_id, outcome.error, now=now)
         return written
 
     async def tick(self) -> int:

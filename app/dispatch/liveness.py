@@ -12,14 +12,9 @@ import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.db import SessionFactory, unit_of_work
-from app.dispatch import claims, outcomes
-from app.dispatch.claims import Claim
-from app.models import Worker
-from app.posts.states import DeliveryStatus
+from app.deliveries import service as deliveries
+from app.deliveries.service import Claim
 
 REAPED = "the worker publishing it stopped answering; checking whether it went out"
 
@@ -33,37 +28,26 @@ async def heartbeat(
     lease: timedelta,
 ) -> None:
     async with unit_of_work(factory) as session:
-        await claims.extend_leases(session, held, now=now, lease=lease)
-        worker = await session.get(Worker, worker_id)
-        if worker is None:
-            session.add(
-                Worker(
-                    id=worker_id,
-                    hostname=socket.gethostname()[:255],
-                    pid=os.getpid(),
-                    started_at=now,
-                    heartbeat_at=now,
-                    in_flight=len(held),
-                )
-            )
-        else:
-            worker.heartbeat_at = now
-            worker.in_flight = len(held)
+        await deliveries.extend_leases(session, held, now=now, lease=lease)
+        await deliveries.heartbeat(
+            session,
+            worker_id,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            in_flight=len(held),
+            now=now,
+        )
 
 
 async def stopped(factory: SessionFactory, worker_id: str, *, now: datetime) -> None:
     async with unit_of_work(factory) as session:
-        await session.execute(
-            update(Worker).where(Worker.id == worker_id).values(stopped_at=now, in_flight=0)
-        )
+        await deliveries.worker_stopped(session, worker_id, now=now)
 
 
 async def reap(factory: SessionFactory, *, now: datetime) -> int:
     """Turn expired leases into unknown outcomes; returns how many."""
     async with unit_of_work(factory) as session:
-        turned = await claims.expire_leases(session, now=now, reason=REAPED)
-        await _audit(session, turned, DeliveryStatus.PUBLISHING, DeliveryStatus.UNKNOWN, now, None)
-    return len(turned)
+        return await deliveries.expire_leases(session, now=now, reason=REAPED)
 
 
 async def release(
@@ -71,33 +55,4 @@ async def release(
 ) -> int:
     """Give back claims whose call never started (a stopping worker)."""
     async with unit_of_work(factory) as session:
-        back = await claims.release(session, held, now=now)
-        await _audit(
-            session, back, DeliveryStatus.PUBLISHING, DeliveryStatus.SCHEDULED, now, worker_id
-        )
-    return len(back)
-
-
-async def _audit(
-    session: AsyncSession,
-    changed: list[tuple[int, int]],
-    old: DeliveryStatus,
-    new: DeliveryStatus,
-    now: datetime,
-    worker_id: str | None,
-) -> None:
-    if not changed:
-        return
-    organisations = await outcomes.organisations_of(session, (post for _, post in changed))
-    for delivery_id, post_id in changed:
-        outcomes.audit_transition(
-            session,
-            organisation_id=organisations.get(post_id),
-            delivery_id=delivery_id,
-            post_id=post_id,
-            old=old,
-            new=new,
-            at=now,
-            worker_id=worker_id,
-        )
-    await outcomes.refresh_posts(session, (post for _, post in changed), now)
+        return await deliveries.release(session, held, now=now, worker_id=worker_id)

@@ -2,7 +2,7 @@
 
 It claims only what it can start now (free concurrency slots), sleeps until the next due time
 (never longer than `dispatch_interval`, the polling fallback), and wakes early when a sooner post
-is announced (app.dispatch.wakeup). Heartbeats extend its leases; the reaper runs here too.
+is announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper runs here too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
 records a call cut short as an unknown outcome (it may have gone out), and gives back the claims
@@ -16,12 +16,15 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.db import unit_of_work
-from app.dispatch import claims, liveness, wakeup
+from app.deliveries import service as deliveries
+from app.deliveries import wakeup
+from app.deliveries.service import Claim
+from app.deliveries.states import DeliveryStatus
+from app.dispatch import liveness
 from app.dispatch.engine import Dispatcher, Job
 from app.dispatch.outcomes import Outcome
 from app.dispatch.scheduler import build_scheduler
 from app.kit import logs
-from app.posts.states import DeliveryStatus
 from app.state import AppState
 
 log = logging.getLogger("byline.dispatch")
@@ -39,7 +42,7 @@ class DispatchRunner:
         self.worker_id = self.dispatcher.worker_id
         self._wake = asyncio.Event()
         self._stopping = False
-        self._claims: dict[int, claims.Claim] = {}
+        self._claims: dict[int, Claim] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._started: set[int] = set()
         self._written: asyncio.Queue[tuple[Job, Outcome] | None] = asyncio.Queue()
@@ -123,7 +126,7 @@ class DispatchRunner:
         if len(self._claims) < self._capacity:
             async with self.dispatcher.gate, unit_of_work(self.state.session_factory) as session:
                 now = self.state.clock()
-                next_due = await claims.next_due_at(session, now)
+                next_due = await deliveries.next_due_at(session, now)
             if next_due is not None:
                 timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
         if self._stopping:

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Response
 
 from app.accounts.dependencies import State
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.operations import service
 from app.operations.metrics import CONTENT_TYPE, exposition
-from app.posts.states import DeliveryStatus
 
 router = APIRouter(tags=["operations"])
 

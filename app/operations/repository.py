@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.deliveries.states import DeliveryStatus
 from app.kit.time import as_utc
 from app.models import Delivery, Worker
-from app.posts.states import DeliveryStatus
 
 _WAITING = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING)
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts
 from app.accounts.actor import Actor, Role
 from app.audit import service as audit
 from app.clients import service as clients
@@ -150,7 +151,7 @@ async def leave(
     if membership.role != Role.CM and actor.role != Role.OWNER:
         raise AppError("owner_only")
     membership.left_at = now
-    await repository.revoke_tokens_of(session, person.id, now)
+    await accounts.revoke_all_tokens(session, person.id, now=now)
     audit.record(
         session,
         organisation_id=actor.organisation_id,

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from app.accounts.dependencies import CurrentActor, Session, State
+from app.deliveries.states import PostStatus
 from app.posts import service
 from app.posts.schemas import (
     ChannelPreview,
@@ -11,7 +12,6 @@ from app.posts.schemas import (
     PostRead,
     PostUpdate,
 )
-from app.posts.states import PostStatus
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 

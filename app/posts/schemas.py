@@ -3,7 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from app.posts.states import DeliveryStatus, PostStatus
+from app.deliveries.schemas import DeliveryRead
+from app.deliveries.states import PostStatus
 
 BODY_MAX_LENGTH = 50_000
 
@@ -59,18 +60,6 @@ class SignatureRead(BaseModel):
     client_name: str
     content_hash: str
     signed_at: datetime
-
-
-class DeliveryRead(BaseModel):
-    id: int
-    channel_id: int
-    status: DeliveryStatus
-    attempts: int
-    due_at: datetime
-    published_at: datetime | None
-    external_id: str | None
-    external_url: str | None
-    last_error: str | None
 
 
 class PostRead(BaseModel):

@@ -10,10 +10,10 @@ from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import service as channels
 from app.clients import service as clients
-from app.dispatch import wakeup
+from app.deliveries import service as deliveries
+from app.deliveries.states import DeliveryStatus, PostStatus
 from app.errors import AppError, not_found
-from app.identity.signing import ensure_can_sign
-from app.models import Channel, Client, Delivery, Post
+from app.models import Channel, Client, Post
 from app.posts import repository, scheduling
 from app.posts import signature as signatures
 from app.posts.schemas import (
@@ -26,7 +26,7 @@ from app.posts.schemas import (
     PostUpdate,
     SignatureRead,
 )
-from app.posts.states import NOT_STARTED, DeliveryStatus, PostStatus
+from app.signing.service import ensure_can_sign
 from connectors.base import Signature
 from connectors.registry import ConnectorRegistry
 
@@ -146,9 +146,8 @@ async def create(
     draft = await _draft(session, actor, data, base_url=base_url, now=now)
     post = draft.post
     _check_fits(post, draft.client, draft.signature, draft.targets, registry)
-    deliveries = [_new_delivery(channel, post.scheduled_at, now) for channel in draft.targets]
-    await repository.add(session, post, deliveries)
-    await wakeup.announce(session, post.scheduled_at)  # wake dispatchers if sooner than planned
+    await repository.add(session, post)
+    await deliveries.schedule(session, post, [channel.id for channel in draft.targets], now=now)
     _audit(
         session, actor, post, "post.created", now, {"channel_ids": [c.id for c in draft.targets]}
     )
@@ -197,16 +196,6 @@ async def preview(
     return previews
 
 
-def _new_delivery(channel: Channel, due_at: datetime, now: datetime) -> Delivery:
-    return Delivery(
-        channel_id=channel.id,
-        status=DeliveryStatus.SCHEDULED,
-        attempts=0,
-        due_at=due_at,
-        created_at=now,
-        updated_at=now,
-    )
-
 
 async def get(session: AsyncSession, actor: Actor, post_id: int) -> Post:
     post = await repository.get_in_organisation(session, actor.organisation_id, post_id)
@@ -247,9 +236,8 @@ async def list_posts(
 
 
 async def _lock_editable(session: AsyncSession, post: Post, now: datetime) -> None:
-    touched, total = await repository.lock_unstarted(session, post.id, NOT_STARTED, now)
-    if total == 0 or touched != total:
-        status = PostStatus(post.status) if total else PostStatus.CANCELLED
+    if not await deliveries.lock_unstarted(session, post.id, now=now):
+        status = PostStatus(post.status)
         word = _STATUS_WORDS.get(status, {"en": str(status), "fr": str(status)})
         raise AppError("post_not_editable", status_word=word)
 
@@ -282,7 +270,7 @@ async def update(
     if "scheduled_at" in fields:
         post.scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
         post.scheduled_zone = client.timezone
-    current = (await repository.deliveries_of(session, [post.id]))[post.id]
+    current = (await deliveries.of_posts(session, [post.id]))[post.id]
     targets = await _channels_of_client(
         session,
         client,
@@ -299,48 +287,30 @@ async def update(
     )
     signatures.sign(post, signer, client, now)
     _check_fits(post, client, signatures.signature_for(signer, client, base_url), targets, registry)
-    await _retarget(session, post, current, targets, now)
     post.updated_at = now
-    await repository.set_due(session, post.id, NOT_STARTED, post.scheduled_at)
-    await wakeup.announce(session, post.scheduled_at)
-    await repository.refresh_status(session, post.id, now)
+    await session.flush()
+    await deliveries.retarget(
+        session, post, [channel.id for channel in targets], actor_id=actor.person_id, now=now
+    )
+    await session.refresh(post, ["status"])
     _audit(session, actor, post, "post.updated", now, {"fields": sorted(fields)})
     return post
 
-
-async def _retarget(
-    session: AsyncSession,
-    post: Post,
-    current: list[Delivery],
-    targets: list[Channel],
-    now: datetime,
-) -> None:
-    wanted = {channel.id for channel in targets}
-    existing = {delivery.channel_id: delivery for delivery in current}
-    await repository.delete_deliveries(
-        session, [d for d in current if d.channel_id not in wanted and d.status in NOT_STARTED]
-    )
-    new = [_new_delivery(c, post.scheduled_at, now) for c in targets if c.id not in existing]
-    for delivery in new:
-        delivery.post_id = post.id
-    repository.add_deliveries(session, new)
-    for channel in targets:
-        previous = existing.get(channel.id)
-        if previous is not None and previous.status == DeliveryStatus.CANCELLED:
-            previous.status = DeliveryStatus.SCHEDULED
-    await session.flush()
 
 
 async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: datetime) -> Post:
     post = await get(session, actor, post_id)
     if post.author_id != actor.person_id:
         actor.require_manager()
-    cancelled = await repository.cancel_unstarted(session, post.id, NOT_STARTED, now)
+    cancelled = await deliveries.cancel_unstarted(
+        session, post.id, actor_id=actor.person_id, now=now
+    )
     if cancelled == 0:
         word = _STATUS_WORDS.get(PostStatus(post.status), {"en": post.status, "fr": post.status})
         raise AppError("post_not_editable", status_word=word)
     post.cancelled_at = now
-    post.status = await repository.refresh_status(session, post.id, now)
+    await session.flush()
+    await session.refresh(post, ["status", "updated_at"])
     _audit(session, actor, post, "post.cancelled", now, {"deliveries": cancelled})
     return post
 
@@ -367,7 +337,7 @@ def _audit(
 
 async def read_many(session: AsyncSession, posts: Sequence[Post]) -> list[PostRead]:
     post_ids = [post.id for post in posts]
-    deliveries = await repository.deliveries_of(session, post_ids)
+    sent = await deliveries.of_posts(session, post_ids)
     authors = await repository.authors(session, list({post.author_id for post in posts}))
     return [
         PostRead(
@@ -389,7 +359,7 @@ async def read_many(session: AsyncSession, posts: Sequence[Post]) -> list[PostRe
                 signed_at=post.signed_at,
             ),
             deliveries=[
-                DeliveryRead.model_validate(d, from_attributes=True) for d in deliveries[post.id]
+                DeliveryRead.model_validate(d, from_attributes=True) for d in sent[post.id]
             ],
             created_at=post.created_at,
             updated_at=post.updated_at,

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 
 from app.errors import AppError
-from app.identity.signing import Signer
 from app.models import Client, Post
 from app.posts.render import PostContent, SignatureStyle, render
+from app.signing.service import Signer
 from connectors.base import Capabilities, OutgoingPost, Signature
 
 

@@ -10,6 +10,7 @@ from app.accounts.actor import Actor
 from app.accounts.dependencies import Session, State
 from app.errors import AppError
 from app.kit.i18n import normalise_locale
+from app.people import setup
 from app.posts import service as posts
 from app.web.rendering import page_locale, render
 
@@ -23,14 +24,14 @@ def _signed_in(request: Request) -> int | None:
 
 @router.get("/")
 async def root(request: Request, session: Session) -> Response:
-    if not await accounts.is_set_up(session):
+    if not await setup.is_set_up(session):
         return RedirectResponse("/setup", status_code=303)
     return RedirectResponse("/app" if _signed_in(request) else "/login", status_code=303)
 
 
 @router.get("/setup")
 async def setup_form(request: Request, session: Session) -> Response:
-    if await accounts.is_set_up(session):
+    if await setup.is_set_up(session):
         return RedirectResponse("/login", status_code=303)
     return render(
         "web/setup.html", locale=page_locale(request), request=request, values={}, error=None
@@ -50,7 +51,7 @@ async def setup_submit(
     role_title: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     locale = page_locale(request)
-    if await accounts.is_set_up(session):
+    if await setup.is_set_up(session):
         raise AppError("already_set_up")
     values = {
         "organisation": organisation,
@@ -60,7 +61,7 @@ async def setup_submit(
         "role_title": role_title,
     }
     try:
-        result = await accounts.setup_organisation(
+        result = await setup.setup_organisation(
             session,
             organisation_name=organisation,
             email=email,

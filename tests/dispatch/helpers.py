@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import func, insert, select
 
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus, PostStatus
 from app.models import Channel, Delivery, Post
-from app.posts.states import DeliveryStatus, PostStatus
 from app.state import AppState
 from tests.factories import Writer, bearer, engaged_writer, ok
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.dispatch import liveness
 from app.dispatch.engine import Dispatcher
 from app.dispatch.outcomes import Outcome
 from app.models import AuditEvent, Worker
-from app.posts.states import DeliveryStatus
 from tests.dispatch.conftest import EnvFactory
 from tests.dispatch.helpers import api_post, deliveries, key_of, schedule
 

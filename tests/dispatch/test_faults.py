@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.models import Delivery
-from app.posts.states import DeliveryStatus
 from tests.dispatch.conftest import EnvFactory
 from tests.dispatch.helpers import deliveries, key_of, schedule
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.models import Client
-from app.posts.states import DeliveryStatus
 from tests.dispatch.conftest import Env, EnvFactory
 from tests.dispatch.helpers import api_post, channel_status, deliveries, key_of, schedule
 from tests.factories import bearer, ok

@@ -7,8 +7,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from app.deliveries.states import DeliveryStatus
 from app.dispatch.runner import DispatchRunner
-from app.posts.states import DeliveryStatus
 from tests.conftest import ON_POSTGRES, AppFactory
 from tests.dispatch.conftest import Env, EnvFactory
 from tests.dispatch.helpers import api_post, deliveries, key_of, schedule, status_counts

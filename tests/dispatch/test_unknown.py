@@ -1,6 +1,6 @@
 """A call that may have gone out is never sent again blindly."""
 
-from app.posts.states import DeliveryStatus
+from app.deliveries.states import DeliveryStatus
 from tests.dispatch.conftest import EnvFactory
 from tests.dispatch.helpers import api_post, deliveries, key_of, schedule
 from tests.factories import bearer, engaged_writer, ok, setup_org

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.posts.states import DeliveryStatus
+from app.deliveries.states import DeliveryStatus
 from tests.conftest import ON_POSTGRES
 from tests.dispatch.conftest import Env, EnvFactory
 from tests.dispatch.helpers import deliveries, key_of, schedule, status_counts

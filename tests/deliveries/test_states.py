@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.posts.states import TRANSITIONS, DeliveryStatus, can_transition, sources_of
+from app.deliveries.states import TRANSITIONS, DeliveryStatus, can_transition, sources_of
 
 S = DeliveryStatus
 

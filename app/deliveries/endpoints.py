@@ -1,20 +1,16 @@
+"""What a person does about a delivery whose outcome is unknown (`needs_attention`).
+
+Byline never publishes such a delivery again on its own: the call may have gone out. A person
+checks the channel, then either confirms it was published or asks to publish it again.
+"""
+
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, HttpUrl
 
 from app.accounts.dependencies import CurrentActor, Session, State
-from app.dispatch import service
-from app.posts.schemas import DeliveryRead
+from app.deliveries import service
+from app.deliveries.schemas import ConfirmPublished, DeliveryRead
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
-
-
-class ConfirmPublished(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"external_url": "https://www.facebook.com/123_456"}]},
-    )
-
-    external_url: HttpUrl | None = None
 
 
 @router.post("/{delivery_id}/confirm-published", response_model=DeliveryRead)

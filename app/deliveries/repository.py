@@ -1,0 +1,297 @@
+"""SQL for the queue: deliveries, the post status derived from them, and the dispatcher workers.
+
+Every write of a delivery's status goes through `app.deliveries.service.transition`, which calls
+`write` here; the other statements only select, lock, or change what is not a status (due times,
+leases, heartbeats).
+
+Locks: `lock` and `lock_where` take the rows' locks (FOR UPDATE on PostgreSQL; SQLite's
+transaction already holds the database's write lock, see app.db), so that what a transition was
+checked against is still true when it is written. `lock_due` skips rows another worker holds
+(SKIP LOCKED), so concurrent workers take disjoint batches without waiting on each other.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.deliveries.states import DeliveryStatus, post_status
+from app.models import Channel, Client, Delivery, Post, Worker
+
+_S = DeliveryStatus
+_TABLE = cast(Table, Delivery.__table__)
+
+
+@dataclass(frozen=True)
+class Current:
+    """A delivery as it is in the database, locked by this transaction."""
+
+    id: int
+    post_id: int
+    organisation_id: int
+    status: DeliveryStatus
+    claim_token: str | None
+    attempts: int
+
+
+_CURRENT = (
+    Delivery.id,
+    Delivery.post_id,
+    Post.organisation_id,
+    Delivery.status,
+    Delivery.claim_token,
+    Delivery.attempts,
+)
+
+
+def _current(rows: Iterable[Any]) -> list[Current]:
+    return [
+        Current(row[0], row[1], row[2], _S(row[3]), row[4], row[5])
+        for row in rows
+    ]
+
+
+# -- reading and locking ---------------------------------------------------------------------
+
+
+async def lock(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Current]:
+    if not delivery_ids:
+        return {}
+    rows = await session.execute(
+        select(*_CURRENT)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(Delivery.id.in_(delivery_ids))
+        .with_for_update(of=Delivery)
+    )
+    return {current.id: current for current in _current(rows)}
+
+
+async def lock_where(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Current]:
+    rows = await session.execute(
+        select(*_CURRENT)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(*conditions)
+        .order_by(Delivery.id)
+        .with_for_update(of=Delivery)
+    )
+    return _current(rows)
+
+
+def waiting(now: datetime) -> ColumnElement[bool]:
+    """Deliveries a dispatcher may take once due.
+
+    An unknown outcome whose reconciling worker vanished is claimable again once its lease ends.
+    Written as `status IN (…)` first so that the (status, due_at) index serves the query."""
+    return and_(
+        Delivery.status.in_((_S.SCHEDULED, _S.RETRYING, _S.UNKNOWN)),
+        or_(
+            Delivery.status != _S.UNKNOWN,
+            Delivery.lease_expires_at.is_(None),
+            Delivery.lease_expires_at < now,
+        ),
+    )
+
+
+async def lock_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Current]:
+    """Up to `limit` deliveries due now, oldest first, that no other transaction holds."""
+    statement = (
+        select(*_CURRENT)
+        .join(Post, Post.id == Delivery.post_id)
+        .where(waiting(now), Delivery.due_at <= now)
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(of=Delivery, skip_locked=True)
+    return _current(await session.execute(statement))
+
+
+async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the next claimable delivery falls due (maybe already), or None if nothing waits."""
+    return await session.scalar(select(func.min(Delivery.due_at)).where(waiting(now)))
+
+
+async def for_dispatch(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Any]:
+    """What a dispatcher needs to send each delivery: its deadline and last error, its post,
+    channel and client."""
+    rows = await session.execute(
+        select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Post, Channel, Client)
+        .join(Post, Post.id == Delivery.post_id)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .join(Client, Client.id == Post.client_id)
+        .where(Delivery.id.in_(delivery_ids))
+    )
+    return {row[0]: row for row in rows}
+
+
+async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Delivery]]:
+    grouped: dict[int, list[Delivery]] = {post_id: [] for post_id in post_ids}
+    # populate_existing: statuses change through Core statements, which the identity map of this
+    # session does not see; a read must show what the database holds.
+    rows = await session.scalars(
+        select(Delivery)
+        .where(Delivery.post_id.in_(post_ids))
+        .order_by(Delivery.id)
+        .execution_options(populate_existing=True)
+    )
+    for delivery in rows:
+        grouped[delivery.post_id].append(delivery)
+    return grouped
+
+
+async def get_with_post(
+    session: AsyncSession, organisation_id: int, delivery_id: int
+) -> tuple[Delivery, Post] | None:
+    row = (
+        await session.execute(
+            select(Delivery, Post)
+            .join(Post, Post.id == Delivery.post_id)
+            .where(Delivery.id == delivery_id, Post.organisation_id == organisation_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def add(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    session.add_all(deliveries)
+
+
+async def write(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Set each delivery's values, one statement per shape of change (executemany)."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for delivery_id, values in changes:
+        shapes.setdefault(tuple(sorted(values)), []).append(
+            {"b_id": delivery_id, **{f"v_{key}": value for key, value in values.items()}}
+        )
+    for keys, params in shapes.items():
+        statement = (
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("b_id"))
+            .values({key: bindparam(f"v_{key}") for key in keys})
+        )
+        await session.execute(statement, params)
+
+
+async def delete_ids(session: AsyncSession, delivery_ids: Sequence[int]) -> None:
+    if delivery_ids:
+        await session.execute(
+            delete(Delivery).where(Delivery.id.in_(delivery_ids)),
+            execution_options={"synchronize_session": False},
+        )
+
+
+async def touch(
+    session: AsyncSession, post_id: int, statuses: Sequence[str], at: datetime
+) -> tuple[int, int]:
+    """Touch the post's deliveries in `statuses`, taking their row locks so no dispatcher claims
+    them until this transaction ends. Returns (touched, all deliveries not cancelled)."""
+    touched = await session.execute(
+        update(Delivery)
+        .where(Delivery.post_id == post_id, Delivery.status.in_(statuses))
+        .values(updated_at=at)
+    )
+    total = await session.scalar(
+        select(func.count()).where(Delivery.post_id == post_id, Delivery.status != _S.CANCELLED)
+    )
+    return int(touched.rowcount or 0), int(total or 0)  # type: ignore[attr-defined]
+
+
+async def set_due(
+    session: AsyncSession, post_id: int, statuses: Sequence[str], due_at: datetime
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.post_id == post_id, Delivery.status.in_(statuses))
+        .values(due_at=due_at)
+    )
+
+
+def _held_by(delivery_ids: Sequence[int], tokens: Iterable[str]) -> ColumnElement[bool]:
+    return and_(Delivery.id.in_(delivery_ids), Delivery.claim_token.in_(set(tokens)))
+
+
+async def extend_leases(
+    session: AsyncSession,
+    delivery_ids: Sequence[int],
+    tokens: Iterable[str],
+    *,
+    until: datetime,
+) -> int:
+    if not delivery_ids:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            _held_by(delivery_ids, tokens),
+            Delivery.status.in_((_S.PUBLISHING, _S.UNKNOWN)),
+        )
+        .values(lease_expires_at=until),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def refresh_posts(session: AsyncSession, post_ids: Iterable[int], now: datetime) -> None:
+    """Recompute and store the status of each post from its deliveries: the only writer of
+    `posts.status`."""
+    ids = sorted(set(post_ids))
+    if not ids:
+        return
+    statuses: dict[int, list[str]] = {post_id: [] for post_id in ids}
+    rows = await session.execute(
+        select(Delivery.post_id, Delivery.status).where(Delivery.post_id.in_(ids))
+    )
+    for post_id, status in rows.all():
+        statuses[post_id].append(status)
+    by_status: dict[str, list[int]] = {}
+    for post_id, found in statuses.items():
+        by_status.setdefault(post_status(found), []).append(post_id)
+    for status, group in by_status.items():
+        await session.execute(
+            update(Post).where(Post.id.in_(group)).values(status=status, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+
+# -- dispatcher workers ------------------------------------------------------------------------
+
+
+async def heartbeat(
+    session: AsyncSession,
+    worker_id: str,
+    *,
+    hostname: str,
+    pid: int,
+    in_flight: int,
+    now: datetime,
+) -> None:
+    worker = await session.get(Worker, worker_id)
+    if worker is None:
+        session.add(
+            Worker(
+                id=worker_id,
+                hostname=hostname[:255],
+                pid=pid,
+                started_at=now,
+                heartbeat_at=now,
+                in_flight=in_flight,
+            )
+        )
+    else:
+        worker.heartbeat_at = now
+        worker.in_flight = in_flight
+
+
+async def worker_stopped(session: AsyncSession, worker_id: str, now: datetime) -> None:
+    await session.execute(
+        update(Worker).where(Worker.id == worker_id).values(stopped_at=now, in_flight=0)
+    )
+
