@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-HOST ?= 127.0.0.1
-PORT ?= 8000
+HOST := 127.0.0.1
+PORT := 8000
 
 .PHONY: install run test test-sqlite test-postgres bench lint clean
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from app import schema
-from app.config import Settings, base_url_mismatch
+from app.config import Settings, base_url_mismatch, listening_url
 from app.db import unit_of_work
 from app.errors import AppError
 from app.kit import logs
@@ -52,6 +52,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     mismatch = base_url_mismatch(settings.base_url, args.host, args.port)
     if settings.base_url_configured and mismatch:
         log.warning(mismatch)
+    if not settings.base_url_configured and args.host in ("0.0.0.0", "::"):  # noqa: S104
+        log.warning(
+            "Byline listens on every interface, but the links it writes will name this machine "
+            "as %s: set BYLINE_BASE_URL to the address others reach it at.",
+            listening_url(args.host, args.port),
+        )
     settings = settings.served_at(args.host, args.port)
     schema.upgrade(settings.resolved_database_url)
     app = create_app(settings, dispatcher=not args.no_dispatcher)
@@ -67,6 +73,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     from app.dispatch.worker import run_worker
+
+    if not settings.base_url_configured:
+        log.warning(
+            "BYLINE_BASE_URL is not set: the links this worker publishes (blog, signatures) will "
+            "name %s. Set it to the address the API is reached at.",
+            settings.base_url,
+        )
 
     schema.upgrade(settings.resolved_database_url)
     _with_state(settings, run_worker)

@@ -73,9 +73,19 @@ class Settings(BaseSettings):
         le=65535,
         description="`byline worker` serves its /metrics on this port (the API serves its own).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, the API's /metrics answers only `Authorization: Bearer <it>`.",
+    )
     metrics_host: str = Field(
         default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
     )
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # compose passes `${BYLINE_METRICS_TOKEN:-}` through as an empty string: no token.
+        return None if value == "" else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -87,7 +97,15 @@ class Settings(BaseSettings):
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        return value.strip().rstrip("/")
+        value = value.strip().rstrip("/")
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "write the full address Byline is reached at, e.g. https://byline.agence.fr "
+                    "or http://127.0.0.1:8000"
+                )
+        return value
 
     @model_validator(mode="after")
     def _default_base_url(self) -> "Settings":
@@ -159,6 +177,12 @@ def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
     hostname = (parts.hostname or "").lower()
     if not hostname or not _is_this_machine(hostname, host.lower().strip("[]")):
         return None
+    if parts.scheme == "https":
+        return (
+            f"BYLINE_BASE_URL is {base_url}, but Byline itself serves plain http on this "
+            f"machine: links will not open unless a proxy answers https there. Set "
+            f"BYLINE_BASE_URL to the proxy's address, or to {listening_url(host, port)}."
+        )
     try:
         url_port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SessionFactory = async_sessionmaker[AsyncSession]
+READ_ONLY = "byline_read_only"
+"""Execution option: this connection only reads (on SQLite: a deferred BEGIN, no write lock)."""
 DbSession = AsyncSession
 """The session type, for code that passes a session on but writes no SQL (app.dispatch)."""
 
@@ -48,7 +50,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader that asked for READ_ONLY (health and metrics) must not queue for the lock.
+        deferred = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
@@ -59,4 +63,12 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One transaction: commits when the block ends normally, rolls back on any exception."""
     async with factory() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def read_only(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads: on SQLite it does not wait for (or take) the write lock."""
+    async with factory() as session, session.begin():
+        await session.connection(execution_options={READ_ONLY: True})
         yield session

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.kit import logs
 from app.kit.i18n import negotiate
 from app.kit.validation_messages import describe
 
@@ -289,10 +290,16 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Byline is already set up. Log in instead.",
         "Byline est déjà configuré. Connectez-vous.",
     ),
+    "metrics_token": ErrorSpec(
+        401,
+        "Send the metrics token (BYLINE_METRICS_TOKEN) as “Authorization: Bearer <token>”.",
+        "Envoyez le jeton des métriques (BYLINE_METRICS_TOKEN) dans « Authorization: Bearer "
+        "<jeton> ».",
+    ),
     "not_ready": ErrorSpec(
         503,
-        "Byline cannot serve yet: {detail}.",
-        "Byline ne peut pas encore servir : {detail}.",
+        "Byline is not ready: {detail}.",
+        "Byline n'est pas prêt : {detail}.",
     ),
     "internal_error": ErrorSpec(
         500,
@@ -392,7 +399,11 @@ def install_error_handlers(app: FastAPI, *, render_html: HtmlRenderer) -> None:
         return await app_error(request, error)
 
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        return await app_error(request, AppError("internal_error"))
+        response = await app_error(request, AppError("internal_error"))
+        current = logs.request_id.get()
+        if current:  # outside the request-id middleware, which could not add it
+            response.headers["X-Request-ID"] = current
+        return response
 
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db import READ_ONLY
 from app.paths import ALEMBIC_INI
 
 VERSION_TABLE = "alembic_version"
@@ -55,4 +56,5 @@ async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
         return frozenset(rows.scalars())
 
     async with engine.connect() as connection:
+        connection = await connection.execution_options(**{READ_ONLY: True})
         return await connection.run_sync(_read)

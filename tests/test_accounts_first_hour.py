@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.state import AppState
-from tests.factories import setup_org
+from tests.factories import setup_org, token_for
 from tests.test_api_refusals import cheap_password_hashing, http_for, post_json, refused
 
 REPR = re.compile(r"<[A-Za-z_]+\.[A-Z_]+: ")
@@ -105,30 +105,37 @@ async def test_a_new_person_in_an_english_organisation_speaks_english(
             "/people/1/attest",
             {"method": "passport"},
             "method",
-            "use one of 'declared', 'id_document' or 'directory'",
-            "utilisez l'une des valeurs 'declared', 'id_document' ou 'directory'",
+            "use one of: “declared”, “id_document”, “directory”",
+            "choisissez parmi : « declared », « id_document », « directory »",
         ),
         (
             "/people",
             person("x@agence.fr", role="boss"),
             "role",
-            "use one of 'owner', 'manager' or 'cm'",
-            "utilisez l'une des valeurs 'owner', 'manager' ou 'cm'",
+            "use one of: “owner”, “manager”, “cm”",
+            "choisissez parmi : « owner », « manager », « cm »",
         ),
         (
             "/people",
             person("x@agence.fr", locale="de"),
             "locale",
             # pydantic lists these two in no fixed order
-            re.compile(r"use one of '(en|fr)' or '(en|fr)'"),
-            re.compile(r"utilisez l'une des valeurs '(en|fr)' ou '(en|fr)'"),
+            re.compile(r"use one of: “(en|fr)”, “(en|fr)”"),
+            re.compile(r"choisissez parmi : « (en|fr) », « (en|fr) »"),
         ),
         (
             "/people",
             person("x@agence.fr", password="short"),
             "password",
-            "write at least 10 character(s)",
-            "écrivez au moins 10 caractère(s)",
+            "write at least 10 characters",
+            "écrivez au moins 10 caractères",
+        ),
+        (
+            "/people",
+            person("x@agence.fr", full_name=""),
+            "full_name",
+            "it must not be empty",
+            "ce champ ne peut pas être vide",
         ),
         (
             "/people",
@@ -173,3 +180,24 @@ async def test_validation_messages_say_what_to_send_without_python_reprs(
     for message in (in_english["message"], in_french["message"]):
         assert not REPR.search(message), message
     assert "Input should" not in in_french["message"]
+
+
+async def test_an_address_is_found_however_it_is_spelled(
+    api: httpx.AsyncClient, state: AppState
+) -> None:
+    org = await setup_org(state)
+    created = await post_json(api, "/people", org.owner_token, person("Aline@xn--bcher-kva.fr"))
+    assert created.json()["email"] == "aline@bücher.fr"
+    for spelling in ("aline@xn--bcher-kva.fr", " ALINE@bücher.fr "):
+        token = await token_for(state, spelling)
+        me = await api.get("/api/v1/people/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["id"] == created.json()["id"], spelling
+
+
+@pytest.mark.parametrize("email", ['"mauricette raoul"@agence.fr', "ops@[192.0.2.1]"])
+async def test_quoted_names_and_address_literals_are_logins_too(
+    api: httpx.AsyncClient, state: AppState, email: str
+) -> None:
+    org = await setup_org(state)
+    created = await post_json(api, "/people", org.owner_token, person(email))
+    assert created.status_code == 201, created.text

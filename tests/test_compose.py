@@ -193,7 +193,7 @@ def test_the_services_publish_a_post_once(tmp_path: Path) -> None:
             on_this_machine(api["command"], {"8000": api_port}),
             env_for(api),
             tmp_path / "api.log",
-            ready_url=f"{base}/healthz",
+            ready_url=f"{base}/readyz",
         ):
             workers = [
                 running(

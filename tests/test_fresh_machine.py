@@ -26,7 +26,7 @@ def test_no_postgresql_is_one_line_and_a_skip() -> None:
     result = probe(BYLINE_TEST_DATABASE_URL=nowhere)
     assert result.returncode == 3, result
     (line,) = result.stdout.splitlines()
-    assert line.startswith(f"PostgreSQL run skipped: nothing answers at {nowhere}")
+    assert line.startswith(f"PostgreSQL run skipped: cannot connect to {nowhere}")
     assert "make test-postgres" in line and "BYLINE_TEST_DATABASE_URL" in line
 
 
@@ -34,4 +34,10 @@ def test_no_postgresql_fails_where_it_is_required() -> None:
     nowhere = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
     result = probe(BYLINE_TEST_DATABASE_URL=nowhere, BYLINE_TEST_REQUIRE="postgres,compose")
     assert result.returncode == 1
-    assert "required" in result.stdout
+    assert result.stdout.startswith(f"PostgreSQL is required but cannot be reached at {nowhere}")
+
+
+def test_the_skip_line_hides_a_password() -> None:
+    hidden = f"postgresql://ci:hunter2@127.0.0.1:{free_port()}/postgres"
+    result = probe(BYLINE_TEST_DATABASE_URL=hidden)
+    assert "hunter2" not in result.stdout and "ci:***@" in result.stdout

@@ -39,3 +39,32 @@ def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     assert _tables(path) == set()
     schema.upgrade(url)
     assert _tables(path) == set(Base.metadata.tables)
+
+
+def test_an_existing_organisation_takes_its_first_owners_language(tmp_path: Path) -> None:
+    """Migration 0004: organisations made before it speak as their first owner does."""
+    path = tmp_path / "before.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    command.upgrade(schema.alembic_config(url), "0003")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        for org_id, locale in ((1, "fr"), (2, "en")):
+            connection.exec_driver_sql(
+                "INSERT INTO organisations (id, name, created_at) VALUES (?, ?, '2026-01-01')",
+                (org_id, f"Agence {org_id}"),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO people (id, email, full_name, locale, created_at, updated_at) "
+                "VALUES (?, ?, 'Aline Lamour', ?, '2026-01-01', '2026-01-01')",
+                (org_id, f"owner{org_id}@agence.fr", locale),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO memberships (organisation_id, person_id, role, joined_at) "
+                "VALUES (?, ?, 'owner', '2026-01-01')",
+                (org_id, org_id),
+            )
+    schema.upgrade(url)
+    with engine.connect() as connection:
+        locales = dict(connection.exec_driver_sql("SELECT id, locale FROM organisations").all())
+    engine.dispose()
+    assert locales == {1: "fr", 2: "en"}

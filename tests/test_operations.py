@@ -1,11 +1,15 @@
 """What an operator watches: /healthz, /readyz, /metrics, request ids, offline API docs."""
 
 import re
+import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from app.config import Settings
 from app.dispatch.engine import Dispatcher
@@ -167,3 +171,57 @@ async def test_api_docs_load_everything_from_byline_itself(client: httpx.AsyncCl
     assert re.search(r'"5\.\d+\.\d+"', (await client.get(script)).text)
     spec = (await client.get("/api/v1/openapi.json")).json()
     assert spec["openapi"].startswith("3.1")
+
+
+async def test_metrics_can_require_a_token(make_app: AppFactory, settings: Settings) -> None:
+    guarded = settings.model_copy(update={"metrics_token": SecretStr("s3cret-scraper")})
+    app = await make_app(settings=guarded)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        anonymous = await http.get("/metrics")
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer guess"})
+        right = await http.get("/metrics", headers={"Authorization": "Bearer s3cret-scraper"})
+    for refused in (anonymous, wrong):
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "metrics_token"
+    assert right.status_code == 200 and "byline_deliveries" in right.text
+
+
+async def test_metrics_still_answer_when_the_database_does_not(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    settings = Settings(
+        var_dir=tmp_path / "other",
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        secret_key="k" * 40,
+    )
+    app = await make_app(settings=settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.get("/metrics")
+    assert response.status_code == 200
+    found = samples(response.text)
+    assert value(found, "byline_database_up") == 0
+    assert "byline_deliveries{" not in response.text
+
+
+async def test_readyz_does_not_wait_for_a_busy_sqlite_writer(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    if not settings.resolved_database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    path = settings.resolved_database_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        started = time.monotonic()
+        ready = await client.get("/readyz")
+        scraped = await client.get("/metrics")
+        elapsed = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert ready.status_code == 200 and scraped.status_code == 200
+    assert elapsed < 5

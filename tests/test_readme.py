@@ -11,6 +11,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,14 +58,17 @@ def test_the_quickstart_publishes_a_signed_post(tmp_path: Path) -> None:
         pytest.skip("runs in the SQLite run of the suite (it starts its own service)")
     if shutil.which("curl") is None:
         missing("curl", "the README's walkthrough calls the API with curl")
+    if shutil.which("bash") is None:
+        missing("bash", "the README's walkthrough is a shell script")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = byline_env(tmp_path / "var")
     script = quickstart()
     assert "127.0.0.1:8000" in script and ".venv/bin/byline" in script
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    script = script.replace(".venv/bin/python", shlex.quote(sys.executable))
     script = script.replace(".venv/bin/byline", shlex.join(byline_command()))
-    script += '\nprintf "CM-TOKEN %s\\n" "$M"\n'
+    script += '\nprintf "CM-TOKEN %s POST %s\\n" "$M" "$POST"\n'
 
     with running(
         byline_command("serve", "--port", str(port)),
@@ -82,11 +86,12 @@ def test_the_quickstart_publishes_a_signed_post(tmp_path: Path) -> None:
             check=False,
         )
         assert walked.returncode == 0, walked.stdout + walked.stderr
-        assert '"error"' not in walked.stdout, walked.stdout
-        token = walked.stdout.split("CM-TOKEN ")[1].strip()
+        assert '"error"' not in walked.stdout + walked.stderr, walked.stdout + walked.stderr
+        token, post_id = re.findall(r"CM-TOKEN (\S+) POST (\d+)", walked.stdout)[0]
         cm = {"Authorization": f"Bearer {token}"}
+        post_url = f"{base}/api/v1/posts/{post_id}"
 
-        scheduled = httpx.get(f"{base}/api/v1/posts/1", headers=cm).json()
+        scheduled = httpx.get(post_url, headers=cm).json()
         assert scheduled["status"] == "scheduled", scheduled
         assert scheduled["author"]["full_name"] == "Mauricette Raoul"
         ahead = datetime.fromisoformat(scheduled["scheduled_at"]) - datetime.now(UTC)
@@ -94,7 +99,7 @@ def test_the_quickstart_publishes_a_signed_post(tmp_path: Path) -> None:
         me = httpx.get(f"{base}/api/v1/people/me", headers=cm).json()
         assert me["locale"] == "fr"  # the organisation's language
 
-        published = _wait_for(f"{base}/api/v1/posts/1", cm, timeout=ahead.total_seconds() + 30)
+        published = _wait_for(post_url, cm, timeout=ahead.total_seconds() + 30)
         article_url = published["deliveries"][0]["external_url"]
         assert article_url.startswith(f"{base}/blog/boulangerie-corre/")
         article = httpx.get(article_url).text

@@ -12,6 +12,7 @@ from app.config import Settings, base_url_mismatch, listening_url
 from app.dispatch.engine import Dispatcher
 from tests.conftest import AppFactory
 from tests.factories import bearer, engaged_writer, ok, write_post
+from tests.helpers.needs import missing
 from tests.helpers.processes import (
     REPO,
     byline_command,
@@ -24,7 +25,7 @@ from tests.helpers.processes import (
 
 def test_make_run_passes_host_and_port_to_serve() -> None:
     if shutil.which("make") is None:
-        pytest.skip("make missing")
+        missing("make", "the test runs `make -n run`")
     dry = subprocess.run(
         ["make", "-n", "-s", "run", "HOST=0.0.0.0", "PORT=8123"],
         cwd=REPO,
@@ -146,3 +147,16 @@ def test_serve_on_another_port_links_to_it_and_warns_of_a_stale_base_url(tmp_pat
         pass
     log = (tmp_path / "stale.log").read_text()
     assert "WARNING" in log and f"listens on port {port}" in log
+
+
+@pytest.mark.parametrize(
+    "value", ["localhost:8123", "127.0.0.1:8000", "byline.agence.fr", "ftp://x"]
+)
+def test_a_base_url_must_be_a_full_address(value: str) -> None:
+    with pytest.raises(ValueError, match="full address"):
+        Settings(base_url=value)
+
+
+def test_https_on_this_machine_is_a_warning() -> None:
+    warning = base_url_mismatch("https://127.0.0.1:8000", "127.0.0.1", 8000)
+    assert warning is not None and "plain http" in warning

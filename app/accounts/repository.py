@@ -6,11 +6,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.email import stored_form
 from app.models import ApiToken, Membership, Person
 
 
 async def get_by_email(session: AsyncSession, email: str) -> Person | None:
-    return await session.scalar(select(Person).where(Person.email == email.lower()))
+    return await session.scalar(select(Person).where(Person.email == stored_form(email)))
 
 
 async def get_membership(session: AsyncSession, person_id: int) -> Membership | None:

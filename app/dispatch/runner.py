@@ -25,6 +25,7 @@ from app.dispatch.engine import Dispatcher, Job
 from app.dispatch.outcomes import Outcome
 from app.dispatch.scheduler import build_scheduler
 from app.kit import logs
+from app.operations import metrics
 from app.state import AppState
 
 log = logging.getLogger("byline.dispatch")
@@ -106,6 +107,7 @@ class DispatchRunner:
     async def _loop(self) -> None:
         batch = self.state.settings.dispatch_batch_size
         while not self._stopping:
+            metrics.loop_timestamp.set_to_current_time()
             try:
                 free = self._capacity - len(self._claims)
                 if free > 0:

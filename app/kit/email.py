@@ -19,11 +19,24 @@ def normalise_email(value: str) -> str:
     """The address as Byline stores and compares it (lower case), or ValueError saying why not."""
     try:
         checked = email_validator.validate_email(
-            value.strip(), check_deliverability=False, globally_deliverable=False
+            value.strip(),
+            check_deliverability=False,
+            globally_deliverable=False,
+            allow_quoted_local=True,
+            allow_domain_literal=True,
         )
     except email_validator.EmailNotValidError as error:
         raise ValueError(str(error).rstrip(".")) from error
     return checked.normalized.lower()
+
+
+def stored_form(value: str) -> str:
+    """How an address someone typed is looked up: as stored when it is well formed, else as
+    typed (in lower case), which then matches nobody."""
+    try:
+        return normalise_email(value)
+    except ValueError:
+        return value.strip().lower()
 
 
 def _validate(value: str) -> str:

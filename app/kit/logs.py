@@ -114,12 +114,12 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            # Logged here, while the request's id is still set; the 500 page is rendered outside.
-            _log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            # Logged here with the request's id, which stays set (this request's task ends with
+            # it) so that the 500 page, rendered outside this middleware, can name it too.
+            _log.exception("unexpected error answering %s %r", scope["method"], scope["path"])
             raise
-        finally:
-            request_id.reset(token)
+        request_id.reset(token)
 
 
 def _acceptable(value: str) -> bool:
-    return 0 < len(value) <= 128 and all(c.isalnum() or c in "-_.:" for c in value)
+    return 0 < len(value) <= 128 and all(c.isascii() and (c.isalnum() or c in "-_.:") for c in value)

@@ -5,16 +5,17 @@ caller needs to read what to send instead, in their language. Each common error 
 wording here; any other keeps pydantic's message (which never holds a repr for those types).
 """
 
+import re
 from enum import Enum
 from typing import Any
 
 _DETAILS: dict[str, tuple[str, str]] = {
-    "literal_error": ("use one of {expected}", "utilisez l'une des valeurs {expected}"),
-    "enum": ("use one of {expected}", "utilisez l'une des valeurs {expected}"),
-    "string_type": ("write it as text", "écrivez-le sous forme de texte"),
+    "literal_error": ("use one of: {choices_en}", "choisissez parmi : {choices_fr}"),
+    "enum": ("use one of: {choices_en}", "choisissez parmi : {choices_fr}"),
+    "string_type": ("give text", "indiquez du texte"),
     "string_too_short": (
-        "write at least {min_length} character(s)",
-        "écrivez au moins {min_length} caractère(s)",
+        "write at least {min_length} characters",
+        "écrivez au moins {min_length} caractères",
     ),
     "string_too_long": (
         "write at most {max_length} characters",
@@ -28,13 +29,19 @@ _DETAILS: dict[str, tuple[str, str]] = {
     "bool_type": ("give true or false", "indiquez true ou false"),
     "bool_parsing": ("give true or false", "indiquez true ou false"),
     "greater_than": ("give a number above {gt}", "indiquez un nombre supérieur à {gt}"),
-    "greater_than_equal": ("give {ge} or more", "indiquez {ge} ou plus"),
+    "greater_than_equal": (
+        "give a number greater than or equal to {ge}",
+        "indiquez un nombre supérieur ou égal à {ge}",
+    ),
     "less_than": ("give a number below {lt}", "indiquez un nombre inférieur à {lt}"),
-    "less_than_equal": ("give {le} or less", "indiquez {le} ou moins"),
+    "less_than_equal": (
+        "give a number less than or equal to {le}",
+        "indiquez un nombre inférieur ou égal à {le}",
+    ),
     "list_type": ("give a list, e.g. [1, 2]", "indiquez une liste, par exemple [1, 2]"),
     "too_short": (
-        "give at least {min_length} item(s)",
-        "indiquez au moins {min_length} élément(s)",
+        "give at least {min_length} items",
+        "indiquez au moins {min_length} éléments",
     ),
     "too_long": ("give at most {max_length} items", "indiquez au plus {max_length} éléments"),
     "dict_type": ("give a JSON object", "indiquez un objet JSON"),
@@ -57,8 +64,7 @@ _DETAILS: dict[str, tuple[str, str]] = {
         "indiquez une adresse web plus courte (au plus {max_length} caractères)",
     ),
     "email_invalid": (
-        "it is not an e-mail address ({reason}); write it as name@domain, e.g. "
-        "mauricette@agence.fr",
+        "it is not an e-mail address; write it as name@domain, e.g. mauricette@agence.fr",
         "ce n'est pas une adresse e-mail ; écrivez-la sous la forme nom@domaine, par exemple "
         "mauricette@agence.fr",
     ),
@@ -81,24 +87,34 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _french_list(expected: str) -> str:
-    """pydantic joins the last choice with " or "; French uses " ou "."""
-    head, sep, tail = expected.rpartition(" or ")
-    return f"{head} ou {tail}" if sep else expected
+# Said plainly when the limit is one: "at least 1 characters" reads badly in both languages.
+_WHEN_ONE: dict[str, tuple[str, str]] = {
+    "string_too_short": ("it must not be empty", "ce champ ne peut pas être vide"),
+    "too_short": ("give at least one item", "indiquez au moins un élément"),
+}
+
+
+def _choices(expected: str) -> tuple[str, str]:
+    """pydantic's "'a', 'b' or 'c'" as “a”, “b”, “c” and « a », « b », « c »."""
+    values = re.findall(r"'([^']*)'", expected) or [expected]
+    return ", ".join(f"“{v}”" for v in values), ", ".join(f"« {v} »" for v in values)
 
 
 def describe(error: dict[str, Any]) -> dict[str, str]:
     """{"en": …, "fr": …}: what is wrong with the field and how to fix it."""
     kind = str(error.get("type", ""))
     ctx = {key: _plain(value) for key, value in (error.get("ctx") or {}).items()}
+    if ctx.get("min_length") == "1" and kind in _WHEN_ONE:
+        english, french = _WHEN_ONE[kind]
+        return {"en": english, "fr": french}
+    if "expected" in ctx:
+        ctx["choices_en"], ctx["choices_fr"] = _choices(ctx["expected"])
     if kind in _DETAILS:
         english, french = _DETAILS[kind]
         try:
-            french_ctx = ctx | (
-                {"expected": _french_list(ctx["expected"])} if "expected" in ctx else {}
-            )
-            return {"en": english.format(**ctx), "fr": french.format(**french_ctx)}
+            return {"en": english.format(**ctx), "fr": french.format(**ctx)}
         except KeyError:
             pass
-    message = str(error.get("msg", "invalid value"))
-    return {"en": message, "fr": f"valeur refusée ({message})"}
+    # A type without wording of its own: pydantic's words in English, none in French (they
+    # would be English inside French).
+    return {"en": str(error.get("msg", "invalid value")), "fr": "valeur refusée"}

@@ -11,7 +11,14 @@ Two kinds:
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -38,6 +45,13 @@ claim_batch_size = Histogram(
     "byline_dispatch_claim_batch_size",
     "Deliveries taken per claim transaction (claims that found nothing are not counted).",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
+
+
+loop_timestamp = Gauge(
+    "byline_worker_loop_timestamp_seconds",
+    "When this process's dispatch loop last went round (Unix time); a stale value means the "
+    "loop is stuck even if the process answers.",
 )
 
 
@@ -79,11 +93,20 @@ class _SnapshotCollector(Collector):
         )
 
 
+class _DatabaseUp(Collector):
+    def __init__(self, up: bool) -> None:
+        self.up = up
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "byline_database_up", "1 when the database answered this scrape.", value=int(self.up)
+        )
+
+
 def exposition(snapshot: QueueSnapshot | None, statuses: list[str]) -> bytes:
-    """This process's metrics, followed by the queue's when a snapshot was taken."""
-    text = generate_latest(REGISTRY)
+    """This process's metrics, then the queue's (None: the database did not answer)."""
+    registry = CollectorRegistry()
+    registry.register(_DatabaseUp(snapshot is not None))
     if snapshot is not None:
-        registry = CollectorRegistry()
         registry.register(_SnapshotCollector(snapshot, statuses))
-        text += generate_latest(registry)
-    return text
+    return generate_latest(REGISTRY) + generate_latest(registry)

@@ -16,20 +16,28 @@ async def readiness(engine: AsyncEngine) -> dict[str, str]:
         current = await schema.current_revisions(engine)
     except Exception as error:
         raise AppError("not_ready", status=503, detail=_database_down(error)) from error
-    wanted = schema.head_revisions()
-    if current != wanted:
-        found = ", ".join(sorted(current)) or "none"
+    wanted = ", ".join(sorted(schema.head_revisions()))
+    if current != schema.head_revisions():
+        found = ", ".join(sorted(current))
         raise AppError(
             "not_ready",
             status=503,
             detail={
-                "en": f"the database schema is at {found}, this version needs "
-                f"{', '.join(sorted(wanted))}; run “byline migrate”",
-                "fr": f"le schéma de la base est à {found}, cette version demande "
-                f"{', '.join(sorted(wanted))} ; lancez « byline migrate »",
+                "en": (
+                    f"the database is at revision {found}"
+                    if found
+                    else "the database has never been migrated"
+                )
+                + f", this version needs revision {wanted}; run “byline migrate”",
+                "fr": (
+                    f"la base est à la révision {found}"
+                    if found
+                    else "la base n'a jamais été migrée"
+                )
+                + f", cette version attend la révision {wanted} ; lancez « byline migrate »",
             },
         )
-    return {"status": "ready", "database": "ok", "schema": ", ".join(sorted(wanted))}
+    return {"status": "ready", "database": "ok", "schema": wanted}
 
 
 def _database_down(error: Exception) -> dict[str, str]:

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.email import stored_form
 from app.models import Membership, Organisation, Person
 
 
@@ -37,7 +38,7 @@ async def list_in_organisation(
 
 async def email_exists(session: AsyncSession, email: str) -> bool:
     return (
-        await session.scalar(select(Person.id).where(Person.email == email.lower()))
+        await session.scalar(select(Person.id).where(Person.email == stored_form(email)))
     ) is not None
 
 

@@ -48,7 +48,7 @@ def render(
 
 def render_error(request: Request, error: AppError) -> HTMLResponse | None:
     """HTML error pages everywhere but the API and the operations endpoints, which answer JSON."""
-    if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz"):
+    if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz", "/metrics"):
         return None
     locale = page_locale(request)
     return render(

@@ -69,6 +69,10 @@ async def test_an_unexpected_error_is_logged_with_the_request_id_it_answered(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.get("/broken", headers={"X-Request-ID": "req-42"})
     assert response.status_code == 500
-    (logged,) = [r for r in records(json_lines) if r.get("request_id") == "req-42"]
-    assert logged["message"] == "unexpected error answering GET /broken"
+    assert response.headers["x-request-id"] == "req-42"
+    (logged,) = [
+        r for r in records(json_lines) if r["logger"] == "byline.http" and r["level"] == "ERROR"
+    ]
+    assert logged["request_id"] == "req-42"
+    assert logged["message"] == "unexpected error answering GET '/broken'"
     assert "a bug in an endpoint" in str(logged["exc_info"])

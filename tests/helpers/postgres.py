@@ -1,6 +1,7 @@
 """Where the PostgreSQL run of the suite finds its server."""
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,11 @@ def admin_url(url: str = POSTGRES_URL) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
     return url
+
+
+def shown(url: str = POSTGRES_URL) -> str:
+    """The URL without its password, for messages that land in CI logs."""
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def answers(url: str = POSTGRES_URL, timeout: int = 3) -> str | None:

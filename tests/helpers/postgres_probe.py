@@ -7,7 +7,7 @@ run it). Exit 1: none does and `BYLINE_TEST_REQUIRE` names postgres (CI): a fail
 import sys
 
 from tests.helpers.needs import required
-from tests.helpers.postgres import POSTGRES_URL, answers
+from tests.helpers.postgres import answers, shown
 
 
 def main() -> int:
@@ -15,10 +15,10 @@ def main() -> int:
     if problem is None:
         return 0
     if required("postgres"):
-        print(f"PostgreSQL is required but does not answer at {POSTGRES_URL}: {problem}")
+        print(f"PostgreSQL is required but cannot be reached at {shown()}: {problem}")
         return 1
     print(
-        f"PostgreSQL run skipped: nothing answers at {POSTGRES_URL} ({problem}). Start a server "
+        f"PostgreSQL run skipped: cannot connect to {shown()} ({problem}). Start a server "
         "there, or set BYLINE_TEST_DATABASE_URL, then run `make test-postgres`."
     )
     return 3

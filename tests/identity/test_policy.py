@@ -64,6 +64,8 @@ def _extra_corpus(directory: str | None) -> list[object]:
     for stem, accepted in (("accept", True), ("refuse", False)):
         if (root / f"{stem}.tsv").is_file():
             rows += _corpus(root / f"{stem}.tsv", accepted=accepted, prefix="extra_")
+    if not rows:
+        raise pytest.UsageError(f"BYLINE_TEST_NAMES_DIR={directory}: no accept.tsv nor refuse.tsv")
     return rows
 
 
