@@ -262,6 +262,14 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "{value} n'existe pas dans le fuseau {zone} (changement d'heure). Choisissez une autre "
         "heure ou indiquez un décalage explicite.",
     ),
+    "bulk_refused": ErrorSpec(
+        422,
+        "{count} of the {total} posts cannot be created, so none was. Fix each one listed in "
+        "“items” (its index in “posts”, and why), then send them all again.",
+        "{count} des {total} publications ne peuvent pas être créées : aucune ne l'a été. "
+        "Corrigez chacune de celles listées dans « items » (son rang dans « posts », et "
+        "pourquoi), puis renvoyez-les toutes.",
+    ),
     "post_not_editable": ErrorSpec(
         409,
         "This post can no longer be changed: it is {status_word}.",
@@ -322,6 +330,8 @@ class AppError(Exception):
         self.field = field
         self.status = status or spec.status
         self.params = params
+        self.items: list[tuple[int, AppError]] = []
+        """Per-item refusals of a batch (bulk_refused): (index, why)."""
         super().__init__(code)
 
     def message(self, locale: str) -> str:
@@ -334,7 +344,16 @@ class AppError(Exception):
         return template.format(field=self.field, **localized)
 
     def payload(self, locale: str) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message(locale), "field": self.field}}
+        error: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message(locale),
+            "field": self.field,
+        }
+        if self.items:
+            error["items"] = [
+                {"index": index, **item.payload(locale)["error"]} for index, item in self.items
+            ]
+        return {"error": error}
 
 
 def not_found(thing_en: str, thing_fr: str, hint: str) -> AppError:

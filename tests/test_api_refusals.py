@@ -86,15 +86,17 @@ def refused(
     field: object = ...,
     *,
     says: str | tuple[str, ...] = (),
+    extra: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Assert a documented refusal (status, shape, code, field, a filled-in message that contains
-    `says`) and return its error object. `field=...` leaves the field unchecked."""
+    `says`) and return its error object. `field=...` leaves the field unchecked; `extra` names
+    keys a refusal adds (a batch's `items`)."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.text
     payload = response.json()
     assert list(payload) == ["error"], payload
     error: dict[str, Any] = payload["error"]
-    assert set(error) == {"code", "message", "field"}, error
+    assert set(error) == {"code", "message", "field"} | extra, error
     assert error["code"] == code, error
     assert CATALOGUE[code].status == status, f"{code} is documented as {CATALOGUE[code].status}"
     if field is not ...:

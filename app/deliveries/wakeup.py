@@ -38,7 +38,9 @@ async def announce(session: AsyncSession, due_at: datetime) -> None:
     """Say, inside the current transaction, that something falls due at `due_at`."""
     info = session.sync_session.info
     earliest = info.get(_INFO_KEY)
-    info[_INFO_KEY] = due_at if earliest is None else min(earliest, due_at)
+    if earliest is not None and earliest <= due_at:
+        return  # this transaction already wakes them sooner (a bulk import announces once)
+    info[_INFO_KEY] = due_at
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         await session.execute(select(func.pg_notify(CHANNEL, due_at.isoformat())))

@@ -8,6 +8,7 @@ from app.deliveries.states import PostStatus
 from app.posts import service
 from app.posts.schemas import (
     ChannelPreview,
+    PostBulkCreate,
     PostCreate,
     PostRead,
     PostUpdate,
@@ -32,6 +33,29 @@ async def create_post(
         now=state.clock(),
     )
     return (await service.read_many(session, [post]))[0]
+
+
+@router.post(
+    "/bulk",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[PostRead],
+    responses={422: {"description": "`bulk_refused`: nothing was created; `items` says why."}},
+)
+async def create_posts(
+    data: PostBulkCreate, actor: CurrentActor, session: Session, state: State
+) -> list[PostRead]:
+    """Up to 500 posts at once (a month imported from another scheduler), all or nothing: each
+    is checked as by POST /posts, and one refusal refuses them all with a list of what is wrong,
+    by index (`error.items`)."""
+    posts = await service.create_many(
+        session,
+        actor,
+        data.posts,
+        registry=state.registry,
+        base_url=state.settings.base_url,
+        now=state.clock(),
+    )
+    return await service.read_many(session, posts)
 
 
 @router.post("/preview", response_model=list[ChannelPreview])

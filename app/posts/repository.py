@@ -1,5 +1,4 @@
-"""SQL for posts (their deliveries, and the status derived from them, are app.deliveries').
-"""
+"""SQL for posts (their deliveries, and the status derived from them, are app.deliveries')."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +13,6 @@ async def add(session: AsyncSession, post: Post) -> Post:
     session.add(post)
     await session.flush()
     return post
-
 
 
 async def get_in_organisation(
@@ -54,7 +52,6 @@ async def list_in_organisation(
         query = query.where(Post.scheduled_at < scheduled_to)
     query = query.order_by(Post.scheduled_at.desc(), Post.id.desc()).limit(limit).offset(offset)
     return (await session.scalars(query)).all()
-
 
 
 async def authors(session: AsyncSession, person_ids: list[int]) -> dict[int, Person]:

@@ -36,6 +36,23 @@ class PostCreate(BaseModel):
     )
 
 
+BULK_MAX = 500
+
+
+class PostBulkCreate(BaseModel):
+    """Many posts at once, all or nothing: one refused item refuses the whole batch."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"posts": [_EXAMPLE, _EXAMPLE]}]}
+    )
+
+    posts: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=BULK_MAX,
+        description=f"Up to {BULK_MAX} posts, each as for POST /api/v1/posts.",
+    )
+
+
 class PostUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"scheduled_at": "2026-12-05T10:00:00"}]}

@@ -3,7 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.actor import Actor
@@ -12,7 +15,7 @@ from app.channels import service as channels
 from app.clients import service as clients
 from app.deliveries import service as deliveries
 from app.deliveries.states import DeliveryStatus, PostStatus
-from app.errors import AppError, not_found
+from app.errors import AppError, not_found, validation_to_app_error
 from app.models import Channel, Client, Post
 from app.posts import repository, scheduling
 from app.posts import signature as signatures
@@ -154,6 +157,40 @@ async def create(
     return post
 
 
+async def create_many(
+    session: AsyncSession,
+    actor: Actor,
+    items: list[dict[str, Any]],
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> list[Post]:
+    """Create every post or none: each item is checked as POST /posts checks one (each in a
+    savepoint, so that one refusal leaves the others' checks meaningful), and any refusal
+    refuses the batch with the list of what is wrong where."""
+    refused: list[tuple[int, AppError]] = []
+    created: list[Post] = []
+    for index, item in enumerate(items):
+        try:
+            data = PostCreate.model_validate(item)
+            async with session.begin_nested():
+                created.append(
+                    await create(
+                        session, actor, data, registry=registry, base_url=base_url, now=now
+                    )
+                )
+        except ValidationError as error:
+            refused.append((index, validation_to_app_error(RequestValidationError(error.errors()))))
+        except AppError as error:
+            refused.append((index, error))
+    if refused:
+        batch = AppError("bulk_refused", field="posts", count=len(refused), total=len(items))
+        batch.items = refused
+        raise batch
+    return created
+
+
 async def preview(
     session: AsyncSession,
     actor: Actor,
@@ -194,7 +231,6 @@ async def preview(
             )
         )
     return previews
-
 
 
 async def get(session: AsyncSession, actor: Actor, post_id: int) -> Post:
@@ -295,7 +331,6 @@ async def update(
     await session.refresh(post, ["status"])
     _audit(session, actor, post, "post.updated", now, {"fields": sorted(fields)})
     return post
-
 
 
 async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: datetime) -> Post:
