@@ -4,6 +4,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
@@ -25,6 +26,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes starting together (`serve` and `worker` both migrate at start) take turns:
+            # the second finds the schema current instead of creating the same tables again.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7405532)"))
         context.run_migrations()
 
 

@@ -1,5 +1,6 @@
 """The schema only changes through migrations, and every migration can be undone."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ from sqlalchemy import create_engine, inspect
 
 from app import schema
 from app.models import Base
+from tests.conftest import ON_POSTGRES
+from tests.helpers.postgres import scratch_database
+from tests.helpers.processes import REPO, byline_command, byline_env
 
 
 def _tables(path: Path) -> set[str]:
@@ -68,3 +72,22 @@ def test_an_existing_organisation_takes_its_first_owners_language(tmp_path: Path
         locales = dict(connection.exec_driver_sql("SELECT id, locale FROM organisations").all())
     engine.dispose()
     assert locales == {1: "fr", 2: "en"}
+
+
+def test_processes_that_migrate_together_take_turns(tmp_path: Path) -> None:
+    """`serve` and `worker` started together on a new PostgreSQL database both migrate."""
+    if not ON_POSTGRES:
+        pytest.skip("runs in the PostgreSQL run of the suite")
+    with scratch_database("byline_race") as database:
+        env = byline_env(tmp_path / "var", BYLINE_DATABASE_URL=database)
+        racers = [
+            subprocess.Popen(
+                byline_command("migrate"), env=env, cwd=REPO, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(3)
+        ]
+        results = [
+            (racer.wait(timeout=120), racer.stderr.read() if racer.stderr else "")
+            for racer in racers
+        ]
+    assert [code for code, _ in results] == [0, 0, 0], results
