@@ -323,14 +323,20 @@ class AppError(Exception):
     """A refusal the caller can fix. `params` fill the message template of `code`."""
 
     def __init__(
-        self, code: str, *, field: str | None = None, status: int | None = None, **params: Any
+        self,
+        code: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        items: list[tuple[int, "AppError"]] | None = None,
+        **params: Any,
     ) -> None:
         spec = CATALOGUE[code]
         self.code = code
         self.field = field
         self.status = status or spec.status
         self.params = params
-        self.items: list[tuple[int, AppError]] = []
+        self.items = items or []
         """Per-item refusals of a batch (bulk_refused): (index, why)."""
         super().__init__(code)
 

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,10 +43,9 @@ from typing import Any
 
 import httpx
 
+from tests.helpers.postgres import scratch_database
+
 REPOSITORY = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get(
-    "BYLINE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 OWNER = {"email": "aline@cl-consult.fr", "full_name": "Aline Lamour", "role_title": "Gérante"}
 CM = {
     "email": "mauricette@cl-consult.fr",
@@ -199,20 +197,8 @@ def database(kind: str, directory: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{directory / 'byline.db'}"
         return
-    import psycopg
-    from psycopg import sql
-
-    admin = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"byline_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield admin.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_database("byline_bench") as url:
+        yield url
 
 
 def async_url(url: str) -> str:

@@ -3,8 +3,11 @@
 import re
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +33,24 @@ def samples(text: str) -> Samples:
 
 def value(found: Samples, name: str, **labels: str) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
+
+
+@asynccontextmanager
+async def served(make_app: AppFactory, **options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app started with `options` (settings, clock, dispatcher…)."""
+    app = await make_app(**options)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        yield http
+
+
+def elsewhere(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a database that is not the test's migrated one."""
+    return Settings(var_dir=tmp_path / "other", database_url=database_url, secret_key="k" * 40)
+
+
+UNREACHABLE = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
 
 
 async def scrape(http: httpx.AsyncClient) -> Samples:
@@ -93,10 +114,7 @@ async def test_metrics_show_the_backlog_then_the_delivery_its_lateness_and_the_c
 
 
 async def test_metrics_count_live_workers(make_app: AppFactory) -> None:
-    app = await make_app(dispatcher=True)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with served(make_app, dispatcher=True) as http:
         found = await scrape(http)
     assert value(found, "byline_live_workers") == 1
 
@@ -110,15 +128,8 @@ async def test_readyz_answers_when_the_schema_is_current(client: httpx.AsyncClie
 async def test_readyz_refuses_an_unmigrated_database_and_says_what_to_run(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        var_dir=tmp_path / "other",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}",
-        secret_key="k" * 40,
-    )
-    app = await make_app(settings=settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    empty = elsewhere(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    async with served(make_app, settings=empty) as http:
         english = await http.get("/readyz")
         french = await http.get("/readyz", headers={"Accept-Language": "fr"})
         alive = await http.get("/healthz")
@@ -132,15 +143,7 @@ async def test_readyz_refuses_an_unmigrated_database_and_says_what_to_run(
 async def test_readyz_says_when_the_database_does_not_answer(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        var_dir=tmp_path / "other",
-        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-        secret_key="k" * 40,
-    )
-    app = await make_app(settings=settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with served(make_app, settings=elsewhere(tmp_path, UNREACHABLE)) as http:
         response = await http.get("/readyz")
     assert response.status_code == 503
     assert "does not answer" in response.json()["error"]["message"]
@@ -175,10 +178,7 @@ async def test_api_docs_load_everything_from_byline_itself(client: httpx.AsyncCl
 
 async def test_metrics_can_require_a_token(make_app: AppFactory, settings: Settings) -> None:
     guarded = settings.model_copy(update={"metrics_token": SecretStr("s3cret-scraper")})
-    app = await make_app(settings=guarded)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with served(make_app, settings=guarded) as http:
         anonymous = await http.get("/metrics")
         wrong = await http.get("/metrics", headers={"Authorization": "Bearer guess"})
         right = await http.get("/metrics", headers={"Authorization": "Bearer s3cret-scraper"})
@@ -191,15 +191,7 @@ async def test_metrics_can_require_a_token(make_app: AppFactory, settings: Setti
 async def test_metrics_still_answer_when_the_database_does_not(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        var_dir=tmp_path / "other",
-        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-        secret_key="k" * 40,
-    )
-    app = await make_app(settings=settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with served(make_app, settings=elsewhere(tmp_path, UNREACHABLE)) as http:
         response = await http.get("/metrics")
     assert response.status_code == 200
     found = samples(response.text)

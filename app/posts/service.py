@@ -185,9 +185,9 @@ async def create_many(
         except AppError as error:
             refused.append((index, error))
     if refused:
-        batch = AppError("bulk_refused", field="posts", count=len(refused), total=len(items))
-        batch.items = refused
-        raise batch
+        raise AppError(
+            "bulk_refused", field="posts", items=refused, count=len(refused), total=len(items)
+        )
     return created
 
 
