@@ -1,7 +1,9 @@
 """`byline demo`: a sample organisation to look around with, built through the real services."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.accounts.actor import Actor, Role
@@ -11,8 +13,11 @@ from app.clients import service as clients
 from app.clients.schemas import ClientCreate
 from app.db import unit_of_work
 from app.engagements import service as engagements
+from app.handovers import service as handovers
+from app.handovers.schemas import HandoverAccept
 from app.identity import service as identity
 from app.identity.service import AttestMethod
+from app.models import Person
 from app.people import service as people
 from app.people import setup
 from app.people.schemas import PersonCreate
@@ -42,29 +47,8 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
         owner = Actor(
             person_id=created.owner.id, organisation_id=created.organisation.id, role=Role.OWNER
         )
-        cm, _membership, name_check = await people.create(
-            session,
-            owner,
-            PersonCreate(
-                email=f"guy.couturier+{tag}@example.com",
-                full_name="Guy Couturier",
-                short_name="Guy",
-                role=Role.CM,
-                role_title="Community Manager",
-                password=cm_password,
-                locale="fr",
-            ),
-            now=now,
-        )
-        await identity.attest(
-            session,
-            owner,
-            cm,
-            method=AttestMethod.DECLARED,
-            note="demo",
-            confirm=False,
-            name_check=name_check,
-            now=now,
+        cm = await _attested_cm(
+            session, owner, "Guy Couturier", f"guy.couturier+{tag}@example.com", cm_password, now
         )
         client = await clients.create(
             session,
@@ -102,6 +86,32 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
             now=now,
         )
         _, cm_token = await accounts.create_token(session, cm_actor, "demo", now=now)
+        # A second CM takes the client over a minute after the post: a handover to watch.
+        successor = await _attested_cm(
+            session, owner, "Lucie Fontaine", f"lucie.fontaine+{tag}@example.com", cm_password, now
+        )
+        handover = await handovers.propose_for_client(
+            session,
+            owner,
+            client,
+            cm.id,
+            successor.id,
+            effective_at=now + 2 * due_in,
+            note="Guy part sur un autre projet ; Lucie reprend la boulangerie.",
+            now=now,
+        )
+        successor_actor = Actor(
+            person_id=successor.id, organisation_id=created.organisation.id, role=Role.CM
+        )
+        await handovers.accept(
+            session,
+            successor_actor,
+            handover.id,
+            HandoverAccept(),
+            registry=state.registry,
+            base_url=base,
+            now=now,
+        )
     return [
         f"Demo organisation “{created.organisation.name}” created.",
         f"Owner: Aline Lamour <{created.owner.email}>, password {owner_password}",
@@ -110,4 +120,38 @@ async def create_demo(state: AppState, *, due_in: timedelta) -> list[str]:
         f"Client “{client.name}”: blog {base}/blog/{client.slug}",
         f"Post #{post.id} is due at {post.scheduled_at.isoformat()} and will appear on the blog,"
         " signed by Guy Couturier, once the dispatcher runs (`byline serve`).",
+        f"Handover #{handover.id}: at {handover.effective_at.isoformat()} Lucie Fontaine "
+        f"<{successor.email}> (same password) takes the client over from Guy Couturier; the"
+        f" announcement appears on the blog under her name, and {base}/t/{client.slug} tells it.",
     ]
+
+
+async def _attested_cm(
+    session: AsyncSession, owner: Actor, full_name: str, email: str, password: str, now: datetime
+) -> Person:
+    """A French-speaking CM whose name the owner attests (as declared: it is a demo)."""
+    person, _membership, name_check = await people.create(
+        session,
+        owner,
+        PersonCreate(
+            email=email,
+            full_name=full_name,
+            short_name=full_name.split()[0],
+            role=Role.CM,
+            role_title="Community Manager",
+            password=password,
+            locale="fr",
+        ),
+        now=now,
+    )
+    await identity.attest(
+        session,
+        owner,
+        person,
+        method=AttestMethod.DECLARED,
+        note="demo",
+        confirm=False,
+        name_check=name_check,
+        now=now,
+    )
+    return person

@@ -309,6 +309,167 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Byline is not ready: {detail}.",
         "Byline n'est pas prêt : {detail}.",
     ),
+    "engagement_not_started": ErrorSpec(
+        403,
+        "You speak for {client} from {starts} (the handover takes effect then): schedule this "
+        "post from that time on.",
+        "Vous parlez pour {client} à partir du {starts} (date d'effet de la passation) : "
+        "programmez cette publication à partir de ce moment-là.",
+    ),
+    "engagement_over": ErrorSpec(
+        403,
+        "Your engagement with {client} ends on {ends} (the client is handed over then): a post "
+        "for this client must go out before that time.",
+        "Votre engagement avec {client} prend fin le {ends} (le client est passé à quelqu'un "
+        "d'autre) : une publication pour ce client doit partir avant ce moment-là.",
+    ),
+    "effective_at_invalid": ErrorSpec(
+        422,
+        "“{value}” is not a date and time. Use ISO 8601, e.g. “2027-01-15T09:00:00+01:00”, or "
+        "a local time such as “2027-01-15T09:00” (read in the client's zone).",
+        "« {value} » n'est pas une date et une heure. Utilisez le format ISO 8601, par exemple "
+        "« 2027-01-15T09:00:00+01:00 », ou une heure locale comme « 2027-01-15T09:00 » (lue "
+        "dans le fuseau du client).",
+    ),
+    "effective_at_in_past": ErrorSpec(
+        422,
+        "This time ({value}) is in the past. Choose a moment to come.",
+        "Cette heure ({value}) est passée. Choisissez un moment à venir.",
+    ),
+    "effective_at_nonexistent": ErrorSpec(
+        422,
+        "{value} does not exist in {zone} (the clocks jump forward then). Choose another time "
+        "or give an explicit offset.",
+        "{value} n'existe pas dans le fuseau {zone} (changement d'heure). Choisissez une autre "
+        "heure ou indiquez un décalage explicite.",
+    ),
+    "effective_at_ambiguous": ErrorSpec(
+        422,
+        "{value} happens twice in {zone} (the clocks go back then): it could be {first} or "
+        "{second}. Give the offset you mean, or choose another time.",
+        "{value} existe deux fois dans le fuseau {zone} (on recule les horloges) : ce peut être "
+        "{first} ou {second}. Indiquez le décalage voulu, ou choisissez une autre heure.",
+    ),
+    "handover_same_person": ErrorSpec(
+        422,
+        "The person taking over must be someone else than the person handing over. Choose "
+        "another incoming person.",
+        "La personne qui reprend doit être différente de celle qui passe le relais. Choisissez "
+        "une autre personne.",
+    ),
+    "handover_outgoing_not_engaged": ErrorSpec(
+        422,
+        "{name} does not speak for {client} (no accepted engagement), so there is nothing to "
+        "hand over. Check the outgoing person, or propose an engagement to the new CM instead.",
+        "{name} ne parle pas pour {client} (aucun engagement accepté) : il n'y a rien à "
+        "transmettre. Vérifiez la personne sortante, ou proposez plutôt un engagement à la "
+        "nouvelle personne.",
+    ),
+    "handover_incoming_not_attested": ErrorSpec(
+        422,
+        "{name}'s name is not attested yet, and nobody speaks for a client under a name that is "
+        "not. Have an owner or a manager attest it (POST /api/v1/people/{{id}}/attest), then "
+        "propose the handover.",
+        "Le nom de {name} n'est pas encore attesté, et personne ne parle pour un client sous un "
+        "nom qui ne l'est pas. Faites-le attester par un propriétaire ou un responsable "
+        "(POST /api/v1/people/{{id}}/attest), puis proposez la passation.",
+    ),
+    "handover_person_left": ErrorSpec(
+        422,
+        "{name} has left the organisation and cannot take a client over. Choose a current member.",
+        "{name} a quitté l'organisation et ne peut pas reprendre de client. Choisissez un "
+        "membre actuel.",
+    ),
+    "handover_exists": ErrorSpec(
+        409,
+        "{client} is already being handed over by {name} (handover {id}, {status_word}). "
+        "Cancel that one first (POST /api/v1/handovers/{id}/cancel), or wait for it.",
+        "{client} fait déjà l'objet d'une passation de {name} (passation {id}, "
+        "{status_word}). Annulez-la d'abord (POST /api/v1/handovers/{id}/cancel), ou "
+        "attendez-la.",
+    ),
+    "not_handover_incoming": ErrorSpec(
+        403,
+        "Only {name}, who is to take over, can accept or decline this handover: a CM chooses "
+        "the clients they speak for.",
+        "Seule la personne qui reprend ({name}) peut accepter ou refuser cette passation : "
+        "chaque CM choisit les clients pour qui il ou elle parle.",
+    ),
+    "not_handover_outgoing": ErrorSpec(
+        403,
+        "Only {name}, who hands over, can write the farewell: nobody says goodbye in someone "
+        "else's name.",
+        "Seule la personne qui passe le relais ({name}) peut écrire le message d'au revoir : "
+        "personne ne fait ses adieux au nom d'un·e autre.",
+    ),
+    "handover_not_pending": ErrorSpec(
+        409,
+        "This handover is {status_word}: it can no longer be accepted or declined.",
+        "Cette passation est {status_word} : elle ne peut plus être acceptée ni refusée.",
+    ),
+    "handover_not_cancellable": ErrorSpec(
+        409,
+        "This handover is {status_word}: only a handover that has not taken effect can be "
+        "cancelled.",
+        "Cette passation est {status_word} : seule une passation qui n'a pas encore pris "
+        "effet peut être annulée.",
+    ),
+    "handover_not_effective": ErrorSpec(
+        409,
+        "This handover is {status_word}: posts are taken over once it has taken effect.",
+        "Cette passation est {status_word} : les publications se reprennent une fois qu'elle "
+        "a pris effet.",
+    ),
+    "farewell_exists": ErrorSpec(
+        409,
+        "You already wrote a farewell for this handover (post {post_id}). Change it with "
+        "PATCH /api/v1/posts/{post_id}.",
+        "Vous avez déjà écrit un message d'au revoir pour cette passation (publication "
+        "{post_id}). Modifiez-le avec PATCH /api/v1/posts/{post_id}.",
+    ),
+    "farewell_too_late": ErrorSpec(
+        422,
+        "A farewell goes out before the handover takes effect ({effective}). Choose an earlier "
+        "time.",
+        "Un message d'au revoir part avant la prise d'effet de la passation ({effective}). "
+        "Choisissez une heure plus tôt.",
+    ),
+    "farewell_closed": ErrorSpec(
+        409,
+        "This handover is {status_word}: a farewell is written while it is proposed or "
+        "accepted, before it takes effect.",
+        "Cette passation est {status_word} : un message d'au revoir s'écrit tant qu'elle est "
+        "proposée ou acceptée, avant sa prise d'effet.",
+    ),
+    "not_held_by_handover": ErrorSpec(
+        409,
+        "Post {post_id} is not one this handover held. Take over only the posts listed in "
+        "“held_posts” of GET /api/v1/handovers/{id}.",
+        "La publication {post_id} n'a pas été retenue par cette passation. Ne reprenez que les "
+        "publications listées dans « held_posts » de GET /api/v1/handovers/{id}.",
+    ),
+    "handover_wording_invalid": ErrorSpec(
+        422,
+        "The announcement wording may use {{outgoing}}, {{incoming}}, {{incoming_role}} and "
+        "{{client}}, and must name both {{outgoing}} and {{incoming}}: {detail}",
+        "Le texte d'annonce peut utiliser {{outgoing}}, {{incoming}}, {{incoming_role}} et "
+        "{{client}}, et doit nommer {{outgoing}} et {{incoming}} : {detail}",
+    ),
+    "effective_at_needs_offset": ErrorSpec(
+        422,
+        "{name} speaks for clients in different time zones ({zones}), so “{value}” could mean "
+        "several moments. Give an offset, e.g. “2027-01-15T09:00:00+01:00”.",
+        "{name} parle pour des clients de fuseaux différents ({zones}) : « {value} » pourrait "
+        "désigner plusieurs moments. Indiquez un décalage, par exemple "
+        "« 2027-01-15T09:00:00+01:00 ».",
+    ),
+    "successor_duplicate": ErrorSpec(
+        422,
+        "Client {client_id} is named twice in “successors”: a client passes to one person. "
+        "Keep one line per client.",
+        "Le client {client_id} figure deux fois dans « successors » : un client passe à une "
+        "seule personne. Gardez une ligne par client.",
+    ),
     "internal_error": ErrorSpec(
         500,
         "Something went wrong on our side; nothing was changed. Try again, and tell your "

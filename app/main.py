@@ -27,6 +27,7 @@ from app.deliveries.endpoints import router as deliveries_router
 from app.dispatch.runner import DispatchRunner
 from app.engagements.endpoints import router as engagements_router
 from app.errors import install_error_handlers
+from app.handovers.endpoints import router as handovers_router
 from app.kit.crypto import fernet_for
 from app.kit.logs import RequestIdMiddleware
 from app.kit.time import Clock, utc_now
@@ -138,6 +139,7 @@ def create_app(
         tokens_router,
         clients_router,
         engagements_router,
+        handovers_router,
         channels_router,
         posts_router,
         deliveries_router,

@@ -10,7 +10,9 @@ import httpx
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.db import unit_of_work
 from app.dispatch.engine import Dispatcher
+from app.handovers import service as handovers
 from app.kit.time import utc_now
 from app.main import build_state, close_state
 from tests.conftest import BASE_URL, AppFactory
@@ -120,6 +122,31 @@ async def test_demo_publishes_its_post_when_due(tmp_path: Path) -> None:
         page = await http.get(blog_url.removeprefix(BASE_URL))
     assert page.status_code == 200
     assert "Les galettes sont de retour" in page.text and "Guy Couturier" in page.text
+
+    # A minute later, Lucie Fontaine takes over: the dispatcher activates the handover and
+    # publishes her announcement.
+    assert "Lucie Fontaine" in demo.stdout
+    later = build_state(settings_for(var_dir), clock=lambda: utc_now() + timedelta(seconds=130))
+    try:
+        async with unit_of_work(later.session_factory) as session:
+            assert await handovers.activate_due(session, now=later.clock()) == 1
+        assert await Dispatcher(later).tick() == 1
+    finally:
+        await close_state(later)
+    app = create_app(
+        settings_for(var_dir), dispatcher=False, clock=lambda: utc_now() + timedelta(seconds=130)
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http,
+    ):
+        page = await http.get(blog_url.removeprefix(BASE_URL))
+        story = (
+            await http.get(blog_url.removeprefix(BASE_URL).replace("/blog/", "/t/") + ".json")
+        ).json()
+    assert "Lucie Fontaine prend le relais" in page.text
+    assert [voice["full_name"] for voice in story["current"]] == ["Lucie Fontaine"]
+    assert story["handovers"][0]["outgoing"] == "Guy Couturier"
 
 
 def test_stdout_carries_only_the_result_and_logs_go_to_stderr(tmp_path: Path) -> None:

@@ -11,15 +11,19 @@ from app.audit import service as audit
 from app.errors import AppError, not_found
 from app.kit.crypto import hash_api_token, new_api_token
 from app.kit.passwords import verify_password
+from app.kit.time import as_utc, utc_now
 from app.models import ApiToken
 
 # Writing last_used_at on every request would serialise SQLite writers; a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-async def actor_for(session: AsyncSession, person_id: int) -> Actor:
+async def actor_for(session: AsyncSession, person_id: int, now: datetime | None = None) -> Actor:
+    """The member acting; one who has left (a planned departure counts from its time) cannot."""
     membership = await repository.get_membership(session, person_id)
-    if membership is None or membership.left_at is not None:
+    if membership is None or (
+        membership.left_at is not None and as_utc(membership.left_at) <= (now or utc_now())
+    ):
         raise AppError("account_inactive")
     return Actor(
         person_id=person_id, organisation_id=membership.organisation_id, role=Role(membership.role)
@@ -30,7 +34,7 @@ async def authenticate_token(session: AsyncSession, raw_token: str, *, now: date
     token = await repository.active_token_by_hash(session, hash_api_token(raw_token))
     if token is None:
         raise AppError("invalid_token")
-    actor = await actor_for(session, token.person_id)
+    actor = await actor_for(session, token.person_id, now)
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         await repository.touch_token(session, token.id, now)
     return actor
@@ -42,7 +46,7 @@ async def authenticate_password(
     person = await repository.get_by_email(session, email.strip())
     if not verify_password(person.password_hash if person else None, password) or person is None:
         raise AppError("login_failed")
-    actor = await actor_for(session, person.id)
+    actor = await actor_for(session, person.id, now)
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -89,7 +93,7 @@ async def create_token_for_email(
     person = await repository.get_by_email(session, email)
     if person is None:
         raise not_found("person", "personne", "/api/v1/people")
-    actor = await actor_for(session, person.id)
+    actor = await actor_for(session, person.id, now)
     _, raw = await create_token(session, actor, name, now=now)
     return raw
 

@@ -39,6 +39,7 @@ class ClientRead(BaseModel):
     timezone: str
     locale: str
     signature_intro: str | None
+    handover_wording: str | None
     publish_deadline_minutes: int | None
     blog_url: str
     transparency_url: str
@@ -65,4 +66,11 @@ class ClientUpdate(BaseModel):
         le=7 * 24 * 60,
         description="How long after its scheduled time a post may still go out when the channel "
         "keeps failing (default: the BYLINE_PUBLISH_DEADLINE_MINUTES setting, two hours).",
+    )
+    handover_wording: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="The text of this client's handover announcements, drafted for the incoming "
+        "CM to read and sign: {outgoing}, {incoming}, {incoming_role} and {client} are replaced; "
+        "{outgoing} and {incoming} are required. Empty string: Byline's wording.",
     )

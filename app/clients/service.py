@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.actor import Actor
 from app.audit import service as audit
-from app.clients import repository
+from app.clients import repository, wording
 from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from app.errors import AppError, not_found
 from app.models import Client
@@ -84,6 +84,9 @@ async def update(
         client.publish_deadline_minutes = data.publish_deadline_minutes
     if "signature_intro" in fields:
         client.signature_intro = _signature_intro(data.signature_intro)
+    if "handover_wording" in fields:
+        text = (data.handover_wording or "").strip()
+        client.handover_wording = wording.check_wording(text) if text else None
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -154,6 +157,7 @@ def to_read(client: Client, base_url: str) -> ClientRead:
         timezone=client.timezone,
         locale=client.locale,
         signature_intro=client.signature_intro,
+        handover_wording=client.handover_wording,
         publish_deadline_minutes=client.publish_deadline_minutes,
         blog_url=f"{base_url}/blog/{client.slug}",
         transparency_url=f"{base_url}/t/{client.slug}",

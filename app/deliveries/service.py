@@ -244,6 +244,43 @@ async def cancel_unstarted(
     return len(moved)
 
 
+async def hold_posts_of(
+    session: AsyncSession,
+    author_id: int,
+    *,
+    client_id: int | None = None,
+    due_from: datetime | None = None,
+    reason: str,
+    actor_id: int | None = None,
+    now: datetime,
+) -> set[int]:
+    """Hold what of an author's posts is still waiting to go out (for one client; due from
+    `due_from`): they can no longer speak for it then. Returns the posts concerned."""
+    conditions = [Post.author_id == author_id, Delivery.status.in_((_S.SCHEDULED, _S.RETRYING))]
+    if client_id is not None:
+        conditions.append(Post.client_id == client_id)
+    if due_from is not None:
+        conditions.append(Delivery.due_at >= due_from)
+    rows = await repository.lock_where(session, *conditions)
+    moved = await transition(
+        session,
+        [
+            Move(
+                row.id,
+                row.status,
+                _S.HELD,
+                {"last_error": reason, "claim_token": None},
+                error=reason,
+            )
+            for row in rows
+        ],
+        now=now,
+        actor_id=actor_id,
+        locked={row.id: row for row in rows},
+    )
+    return {row.post_id for row in moved}
+
+
 # -- channels --------------------------------------------------------------------------------
 
 
@@ -333,7 +370,12 @@ async def _decide(
 
 
 async def confirm_published(
-    session: AsyncSession, actor: Actor, delivery_id: int, *, external_url: str | None, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    delivery_id: int,
+    *,
+    external_url: str | None,
+    now: datetime,
 ) -> Delivery:
     """The person found the post on the channel."""
     delivery, _ = await _waiting_for_person(session, actor, delivery_id)

@@ -151,7 +151,7 @@ class Dispatcher:
             )
             try:
                 if claim.status == _S.PUBLISHING:
-                    refusal = await self._why_not_now(session, signers, post, channel, client)
+                    refusal = await self._why_not_now(session, signers, post, channel, client, now)
                     if refusal is not None:
                         settled.append((subject, Outcome(_S.HELD, error=refusal)))
                         continue
@@ -181,6 +181,7 @@ class Dispatcher:
         post: Post,
         channel: Channel,
         client: Client,
+        now: datetime,
     ) -> str | None:
         if channel.status == "needs_reauth":
             return "reconnect the channel: it refused its credentials"
@@ -193,6 +194,7 @@ class Dispatcher:
                     organisation_id=post.organisation_id,
                     person_id=post.author_id,
                     client=client,
+                    at=now,
                 )
                 signers[key] = None
             except AppError as refusal:

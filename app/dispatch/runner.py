@@ -2,7 +2,8 @@
 
 It claims only what it can start now (free concurrency slots), sleeps until the next due time
 (never longer than `dispatch_interval`, the polling fallback), and wakes early when a sooner post
-is announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper runs here too.
+is announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover
+activation run here too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
 records a call cut short as an unknown outcome (it may have gone out), and gives back the claims
@@ -24,6 +25,7 @@ from app.dispatch import liveness
 from app.dispatch.engine import Dispatcher, Job
 from app.dispatch.outcomes import Outcome
 from app.dispatch.scheduler import build_scheduler
+from app.handovers import service as handovers
 from app.kit import logs
 from app.operations import metrics
 from app.state import AppState
@@ -65,9 +67,14 @@ class DispatchRunner:
         await self._listener.start()
         await self.heartbeat()
         await self.reap()
+        await self.activate_handovers()
         settings = self.state.settings
         self._scheduler = build_scheduler(
-            {"dispatch-heartbeat": self.heartbeat, "dispatch-reaper": self.reap},
+            {
+                "dispatch-heartbeat": self.heartbeat,
+                "dispatch-reaper": self.reap,
+                "handover-activation": self.activate_handovers,
+            },
             settings.heartbeat_interval,
         )
         self._scheduler.start()
@@ -101,6 +108,18 @@ class DispatchRunner:
             log.warning("%d deliveries lost their worker; reconciling them", turned)
             self.wake()
         return turned
+
+    async def activate_handovers(self) -> int:
+        """Handovers whose time has come take effect (every worker tries; one wins each)."""
+        try:
+            async with self.dispatcher.gate, unit_of_work(self.state.session_factory) as session:
+                activated = await handovers.activate_due(session, now=self.state.clock())
+        except Exception:
+            log.exception("handover activation failed")
+            return 0
+        if activated:
+            log.info("%d handovers took effect", activated)
+        return activated
 
     # -- the loop ---------------------------------------------------------------------------
 

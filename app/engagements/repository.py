@@ -20,6 +20,10 @@ async def get_in_organisation(
     )
 
 
+async def get(session: AsyncSession, engagement_id: int) -> Engagement | None:
+    return await session.get(Engagement, engagement_id)
+
+
 async def open_for(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
     return await session.scalar(
         select(Engagement).where(

@@ -36,3 +36,9 @@ class EngagementRead(BaseModel):
     responded_at: datetime | None
     decline_reason: str | None
     ended_at: datetime | None
+    starts_at: datetime | None = Field(
+        description="Set by a handover: the engagement counts for posts going out from then."
+    )
+    ends_at: datetime | None = Field(
+        description="Set by a handover: the engagement counts for posts going out until then."
+    )

@@ -106,8 +106,108 @@ async def list_engagements(
     )
 
 
-async def has_accepted(session: AsyncSession, client_id: int, person_id: int) -> bool:
-    return await repository.accepted_for(session, client_id, person_id) is not None
+async def accepted(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
+    """The person's accepted engagement with the client (its window says when it counts)."""
+    return await repository.accepted_for(session, client_id, person_id)
+
+
+async def open_for(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
+    """The proposed or accepted engagement of the person with the client, if any."""
+    return await repository.open_for(session, client_id, person_id)
+
+
+async def propose_for_handover(
+    session: AsyncSession,
+    actor: Actor,
+    client_id: int,
+    person_id: int,
+    *,
+    starts_at: datetime,
+    now: datetime,
+) -> Engagement:
+    """The engagement a handover proposes to an incoming person who has none with the client:
+    accepted with the handover, it counts from the handover's effective time."""
+    engagement = await repository.add(
+        session,
+        Engagement(
+            client_id=client_id,
+            person_id=person_id,
+            status=EngagementStatus.PROPOSED,
+            proposed_by_id=actor.person_id,
+            proposed_at=now,
+            starts_at=starts_at,
+        ),
+    )
+    _audit(session, actor, engagement, "engagement.proposed", now, {"handover": True})
+    return engagement
+
+
+def accept_with_handover(
+    session: AsyncSession, actor: Actor, engagement: Engagement, *, now: datetime
+) -> None:
+    """The incoming person accepted a handover: the engagement it proposed is accepted with it
+    (one accepted earlier stays as it was)."""
+    if engagement.status != EngagementStatus.PROPOSED:
+        return
+    engagement.status = EngagementStatus.ACCEPTED
+    engagement.responded_at = now
+    _audit(session, actor, engagement, "engagement.accepted", now, {"handover": True})
+
+
+def withdraw_with_handover(
+    session: AsyncSession, actor: Actor, engagement: Engagement, *, now: datetime
+) -> None:
+    """A handover declined or cancelled before anyone accepted: the engagement it proposed goes
+    with it."""
+    if engagement.status != EngagementStatus.PROPOSED:
+        return
+    engagement.status = EngagementStatus.DECLINED
+    engagement.responded_at = now
+    _audit(session, actor, engagement, "engagement.declined", now, {"handover": True})
+
+
+def counts_from(engagement: Engagement, at: datetime | None) -> None:
+    """The engagement counts for posts going out from `at` (None: from its acceptance)."""
+    engagement.starts_at = at
+
+
+def counts_until(engagement: Engagement, at: datetime | None) -> None:
+    """The engagement counts for posts going out before `at` (None: open-ended)."""
+    engagement.ends_at = at
+
+
+async def get_by_id(session: AsyncSession, engagement_id: int) -> Engagement:
+    engagement = await repository.get(session, engagement_id)
+    assert engagement is not None, engagement_id
+    return engagement
+
+
+def end_with_handover(
+    session: AsyncSession,
+    engagement: Engagement,
+    *,
+    organisation_id: int,
+    at: datetime,
+    handover_id: int,
+) -> None:
+    """The handover took effect: the outgoing engagement is over from `at`."""
+    engagement.status = EngagementStatus.ENDED
+    engagement.ended_at = at
+    engagement.ends_at = at
+    audit.record(
+        session,
+        organisation_id=organisation_id,
+        actor_id=None,
+        action="engagement.ended",
+        subject_type="engagement",
+        subject_id=engagement.id,
+        at=at,
+        data={
+            "client_id": engagement.client_id,
+            "person_id": engagement.person_id,
+            "handover_id": handover_id,
+        },
+    )
 
 
 def _audit(

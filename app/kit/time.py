@@ -15,3 +15,10 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def shown_in(instant: datetime, zone_name: str) -> str:
+    """An instant as people of a zone read it, for messages: "2027-01-15 09:00 (Europe/Paris)"."""
+    from zoneinfo import ZoneInfo
+
+    return f"{as_utc(instant).astimezone(ZoneInfo(zone_name)):%Y-%m-%d %H:%M} ({zone_name})"

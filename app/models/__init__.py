@@ -9,6 +9,7 @@ from app.models.channel import Channel
 from app.models.client import Client
 from app.models.delivery import Delivery
 from app.models.engagement import Engagement
+from app.models.handover import Handover
 from app.models.membership import Membership
 from app.models.organisation import Organisation
 from app.models.person import Person
@@ -25,6 +26,7 @@ __all__ = [
     "Client",
     "Delivery",
     "Engagement",
+    "Handover",
     "Membership",
     "Organisation",
     "Person",

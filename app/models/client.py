@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -19,6 +19,8 @@ class Client(Base):
     locale: Mapped[str] = mapped_column(String(5))
     # The client's own wording around the signature; the name and role are always rendered.
     signature_intro: Mapped[str | None] = mapped_column(String(120))
+    # The client's own wording of a handover announcement ({outgoing}, {incoming}…); None: ours.
+    handover_wording: Mapped[str | None] = mapped_column(Text)
     # How long after a post's scheduled time the dispatcher keeps trying; None: the setting.
     publish_deadline_minutes: Mapped[int | None]
     created_at: Mapped[datetime]

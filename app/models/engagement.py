@@ -7,7 +7,9 @@ from app.models.base import Base
 
 
 class Engagement(Base):
-    """person × client: proposed → accepted | declined → ended. Only `accepted` lets one write."""
+    """person × client: proposed → accepted | declined → ended. Only `accepted` lets one write,
+    and only for what goes out in [starts_at, ends_at) (open-ended when unset): a handover ends the
+    outgoing person's engagement and starts the incoming one's at its effective time."""
 
     __tablename__ = "engagements"
 
@@ -20,3 +22,5 @@ class Engagement(Base):
     responded_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]

@@ -102,13 +102,3 @@ async def update_person(
     the signature they were signed with."""
     row = await service.update(session, actor, person_id, data, now=state.clock())
     return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
-
-
-@router.post("/{person_id}/leave", response_model=PersonRead)
-async def leave_organisation(
-    person_id: int, actor: CurrentActor, session: Session, state: State, locale: Locale
-) -> PersonRead:
-    """Mark a member as gone (owner or manager): they can no longer log in or sign, their tokens
-    are revoked, and their posts that have not gone out are held, never published."""
-    row = await service.leave(session, actor, person_id, now=state.clock())
-    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]

@@ -13,6 +13,7 @@ from app.errors import AppError, not_found
 from app.identity import service as identity
 from app.identity.policy import NameCheck, Verdict
 from app.kit.passwords import hash_password
+from app.kit.time import as_utc, utc_now
 from app.models import Membership, Person
 from app.people import repository
 from app.people.schemas import NameCheckRead, PersonCreate, PersonRead, PersonUpdate
@@ -138,10 +139,10 @@ async def update(
     return person, membership
 
 
-async def leave(
-    session: AsyncSession, actor: Actor, person_id: int, *, now: datetime
+async def check_can_leave(
+    session: AsyncSession, actor: Actor, person_id: int
 ) -> tuple[Person, Membership]:
-    """Mark a member as gone: they cannot log in or sign; their unsent posts are held."""
+    """The member an owner or manager may mark as leaving, or the AppError that says why not."""
     actor.require_manager()
     if person_id == actor.person_id:
         raise AppError("cannot_leave_self")
@@ -150,8 +151,18 @@ async def leave(
         raise AppError("person_already_left")
     if membership.role != Role.CM and actor.role != Role.OWNER:
         raise AppError("owner_only")
-    membership.left_at = now
-    await accounts.revoke_all_tokens(session, person.id, now=now)
+    return person, membership
+
+
+async def leave(
+    session: AsyncSession, actor: Actor, person_id: int, *, at: datetime, now: datetime
+) -> tuple[Person, Membership]:
+    """Mark a member as gone from `at` (now, or a planned departure): from then they cannot log
+    in or sign. Holding their posts and handing their clients over is app.handovers'."""
+    person, membership = await check_can_leave(session, actor, person_id)
+    membership.left_at = at
+    if at <= now:
+        await accounts.revoke_all_tokens(session, person.id, now=now)
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -160,8 +171,13 @@ async def leave(
         subject_type="person",
         subject_id=person.id,
         at=now,
+        data={"left_at": at.isoformat()},
     )
     return person, membership
+
+
+def has_left(membership: Membership, at: datetime) -> bool:
+    return membership.left_at is not None and as_utc(membership.left_at) <= at
 
 
 async def list_people(session: AsyncSession, actor: Actor) -> Sequence[tuple[Person, Membership]]:
@@ -201,7 +217,7 @@ def to_read(
         photo_url=person.photo_url,
         locale=person.locale,
         attested=attested,
-        active=membership.left_at is None,
+        active=not has_left(membership, utc_now()),
         name_check=NameCheckRead(
             verdict=name_check.verdict.value,
             code=name_check.code,

@@ -57,3 +57,13 @@ async def list_in_organisation(
 async def authors(session: AsyncSession, person_ids: list[int]) -> dict[int, Person]:
     rows = await session.scalars(select(Person).where(Person.id.in_(person_ids)))
     return {person.id: person for person in rows}
+
+
+async def held_of(session: AsyncSession, client_id: int, author_id: int) -> Sequence[Post]:
+    return (
+        await session.scalars(
+            select(Post)
+            .where(Post.client_id == client_id, Post.author_id == author_id, Post.status == "held")
+            .order_by(Post.scheduled_at, Post.id)
+        )
+    ).all()

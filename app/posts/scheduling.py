@@ -1,4 +1,5 @@
-"""Reading `scheduled_at`: ISO 8601 with an offset, or a local time read in the client's zone."""
+"""Reading a time people give (`scheduled_at`, a handover's `effective_at`): ISO 8601 with an
+offset, or a local time read in the client's zone."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,34 +10,54 @@ from app.errors import AppError
 PAST_TOLERANCE = timedelta(seconds=60)
 
 
-def resolve(value: str | None, zone_name: str, now: datetime) -> datetime:
-    """The UTC instant `value` names; omitted means now. Raises AppError on anything unclear."""
+def resolve(
+    value: str | None,
+    zone_name: str,
+    now: datetime,
+    *,
+    field: str = "scheduled_at",
+    refuse_ambiguous: bool = False,
+) -> datetime:
+    """The UTC instant `value` names; omitted means now. Raises AppError on anything unclear,
+    with the codes `{field}_invalid`, `_in_past`, `_nonexistent` and (when `refuse_ambiguous`)
+    `_ambiguous`."""
     if value is None:
         return now
     text = value.strip()
     # A bare date says nothing about the hour: refuse rather than guess midnight. Python's
     # parser accepts any separator after the date ("2027-01-15+01:00" would read as 01:00).
     if len(text) <= 10 or text[10] not in "Tt ":
-        raise AppError("scheduled_at_invalid", field="scheduled_at", value=value)
+        raise AppError(f"{field}_invalid", field=field, value=value)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise AppError("scheduled_at_invalid", field="scheduled_at", value=value) from None
+        raise AppError(f"{field}_invalid", field=field, value=value) from None
     if parsed.tzinfo is None:
-        parsed = _localize(parsed, zone_name, value)
+        parsed = _localize(parsed, zone_name, value, field=field, refuse_ambiguous=refuse_ambiguous)
     instant = parsed.astimezone(UTC)
     if instant < now - PAST_TOLERANCE:
-        raise AppError("scheduled_at_in_past", field="scheduled_at", value=value)
+        raise AppError(f"{field}_in_past", field=field, value=value)
     return instant
 
 
-def _localize(naive: datetime, zone_name: str, original: str) -> datetime:
+def _localize(
+    naive: datetime, zone_name: str, original: str, *, field: str, refuse_ambiguous: bool
+) -> datetime:
     zone = ZoneInfo(zone_name)
     local = naive.replace(tzinfo=zone)
     # A time in the spring-forward gap does not survive the round trip through UTC.
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise AppError(f"{field}_nonexistent", field=field, value=original, zone=zone_name)
+    # In the autumn overlap the two readings (fold 0 and 1) are an hour apart.
+    later = naive.replace(tzinfo=zone, fold=1)
+    if refuse_ambiguous and later.utcoffset() != local.utcoffset():
         raise AppError(
-            "scheduled_at_nonexistent", field="scheduled_at", value=original, zone=zone_name
+            f"{field}_ambiguous",
+            field=field,
+            value=original,
+            zone=zone_name,
+            first=local.isoformat(),
+            second=later.isoformat(),
         )
-    # In the autumn overlap, fold=0 (the earlier instant) is what people mean by "09:30".
+    # For a post, fold=0 (the earlier instant) is what people mean by "02:30".
     return local

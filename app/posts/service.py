@@ -118,7 +118,11 @@ async def _draft(
     _check_body(data.body)
     scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
     signer = await ensure_can_sign(
-        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
+        session,
+        organisation_id=actor.organisation_id,
+        person_id=actor.person_id,
+        client=client,
+        at=scheduled_at,
     )
     post = Post(
         organisation_id=actor.organisation_id,
@@ -319,7 +323,11 @@ async def update(
     )
     # Editing re-signs: the rules are checked again and the signature is the author's name now.
     signer = await ensure_can_sign(
-        session, organisation_id=actor.organisation_id, person_id=actor.person_id, client=client
+        session,
+        organisation_id=actor.organisation_id,
+        person_id=actor.person_id,
+        client=client,
+        at=post.scheduled_at,
     )
     signatures.sign(post, signer, client, now)
     _check_fits(post, client, signatures.signature_for(signer, client, base_url), targets, registry)
@@ -348,6 +356,38 @@ async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: date
     await session.refresh(post, ["status", "updated_at"])
     _audit(session, actor, post, "post.cancelled", now, {"deliveries": cancelled})
     return post
+
+
+async def withdraw(
+    session: AsyncSession, actor: Actor, post_id: int, *, reason: str, now: datetime
+) -> int:
+    """Cancel what of a post has not gone out, for a reason other than its author's wish (its
+    handover was cancelled or declined, another person took it over). Returns how many
+    deliveries; nothing that left is touched."""
+    post = await repository.get_in_organisation(session, actor.organisation_id, post_id)
+    if post is None:
+        return 0
+    cancelled = await deliveries.cancel_unstarted(
+        session, post.id, actor_id=actor.person_id, now=now
+    )
+    if cancelled:
+        post.cancelled_at = now
+        await session.flush()
+        await session.refresh(post, ["status", "updated_at"])
+        _audit(
+            session, actor, post, "post.cancelled", now, {"deliveries": cancelled, "reason": reason}
+        )
+    return cancelled
+
+
+async def in_organisation(session: AsyncSession, organisation_id: int, post_id: int) -> Post | None:
+    """A post of the organisation, whoever wrote it (callers check who may see it)."""
+    return await repository.get_in_organisation(session, organisation_id, post_id)
+
+
+async def held_of(session: AsyncSession, client_id: int, author_id: int) -> Sequence[Post]:
+    """An author's posts for a client that are held, waiting for a person."""
+    return await repository.held_of(session, client_id, author_id)
 
 
 def _audit(

@@ -3,16 +3,20 @@
 
 1. The author is the authenticated person (callers pass the actor's id; no field sets it).
 2. The author's name is attested, and the attestation is of the name as it is now.
-3. The author holds an accepted engagement with the client, and is still a member.
+3. The author holds an accepted engagement with the client that covers the time the post goes
+   out (a handover ends one and starts another at its effective time), and is still a member
+   then (a departure may be planned).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.engagements import service as engagements
 from app.errors import AppError
 from app.identity import service as identity
+from app.kit.time import as_utc, shown_in, utc_now
 from app.models import Client
 from app.people import service as people
 
@@ -28,19 +32,39 @@ class Signer:
 
 
 async def ensure_can_sign(
-    session: AsyncSession, *, organisation_id: int, person_id: int, client: Client
+    session: AsyncSession,
+    *,
+    organisation_id: int,
+    person_id: int,
+    client: Client,
+    at: datetime | None = None,
 ) -> Signer:
-    """Raise the AppError that explains why `person_id` cannot sign for `client`, or return the signer."""
+    """Raise the AppError that explains why `person_id` cannot sign for `client` a post going out
+    at `at` (default: now), or return the signer."""
+    at = as_utc(at) if at is not None else utc_now()
     member = await people.get_member(session, organisation_id, person_id)
     if member is None:
         raise AppError("account_inactive")
     person, membership = member
-    if membership.left_at is not None:
+    if membership.left_at is not None and as_utc(membership.left_at) <= at:
         raise AppError("author_left", name=person.full_name)
     if not await identity.is_attested(session, person):
         raise AppError("author_not_attested")
-    if not await engagements.has_accepted(session, client.id, person.id):
+    engagement = await engagements.accepted(session, client.id, person.id)
+    if engagement is None:
         raise AppError("no_engagement", client=client.name)
+    if engagement.starts_at is not None and at < as_utc(engagement.starts_at):
+        raise AppError(
+            "engagement_not_started",
+            client=client.name,
+            starts=shown_in(engagement.starts_at, client.timezone),
+        )
+    if engagement.ends_at is not None and at >= as_utc(engagement.ends_at):
+        raise AppError(
+            "engagement_over",
+            client=client.name,
+            ends=shown_in(engagement.ends_at, client.timezone),
+        )
     return Signer(
         person_id=person.id,
         full_name=person.full_name,

@@ -6,7 +6,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.accounts.dependencies import Session
+from app.accounts.dependencies import Session, State
 from app.clients import service as clients
 from app.errors import AppError
 from app.models import Client
@@ -33,23 +33,37 @@ def _voice_json(voice: service.Voice) -> dict[str, Any]:
     }
 
 
+def _handover_json(handover: service.Handover) -> dict[str, Any]:
+    return {
+        "outgoing": handover.outgoing,
+        "incoming": handover.incoming,
+        "at": handover.at.isoformat(),
+        "announcement_url": handover.announcement_url,
+    }
+
+
 @router.get("/{client_slug}.json")
-async def transparency_json(client_slug: str, session: Session) -> Response:
+async def transparency_json(client_slug: str, session: Session, state: State) -> Response:
     client = await _client(session, client_slug)
-    found = await service.voices(session, client)
+    found = await service.voices(session, client, now=state.clock())
+    silent = found.silent_since
     return JSONResponse(
         {
             "client": {"name": client.name, "slug": client.slug},
             "current": [_voice_json(voice) for voice in found.current],
             "past": [_voice_json(voice) for voice in found.past],
+            "nobody_since": silent.isoformat() if silent else None,
+            "handovers": [_handover_json(handover) for handover in found.handovers],
         }
     )
 
 
 @router.get("/{client_slug}")
-async def transparency_page(client_slug: str, request: Request, session: Session) -> Response:
+async def transparency_page(
+    client_slug: str, request: Request, session: Session, state: State
+) -> Response:
     client = await _client(session, client_slug)
-    found = await service.voices(session, client)
+    found = await service.voices(session, client, now=state.clock())
     return render(
         "transparency/page.html",
         locale=client.locale,
