@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.actor import Actor
-from app.db import unit_of_work
+from app.db import unit_of_work, write_gate
 from app.errors import AppError, request_locale
 from app.state import AppState
 
@@ -24,7 +24,7 @@ def get_state(request: Request) -> AppState:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on error."""
     factory = get_state(request).session_factory
-    async with factory() as session, session.begin():
+    async with write_gate(factory), factory() as session, session.begin():
         yield session
 
 
