@@ -1,8 +1,12 @@
 """Who is acting: API tokens, password login, the actor of a person."""
 
+import time
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
@@ -26,14 +30,66 @@ async def actor_for(session: AsyncSession, person_id: int) -> Actor:
     )
 
 
+@dataclass
+class _Known:
+    """A token found valid a moment ago, with its actor."""
+
+    token_id: int
+    actor: Actor
+    last_used_at: datetime | None
+    until: float
+    """time.monotonic() after which it is looked up again."""
+
+
+_KNOWN_FOR = 10.0
+"""Seconds a valid token is trusted without a query. Revoking a token, or a person leaving, forgets
+their tokens at once in this process; another API process notices within this time."""
+_KNOWN_MAX = 10_000
+_monotonic = time.monotonic
+_known: weakref.WeakKeyDictionary[Engine, dict[str, _Known]] = weakref.WeakKeyDictionary()
+
+
+def _known_tokens(session: AsyncSession) -> dict[str, _Known]:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    found = _known.get(engine)
+    if found is None:
+        found = _known[engine] = {}
+    return found
+
+
+def _forget_person(session: AsyncSession, person_id: int) -> None:
+    """Forget the person's tokens now, and again once this transaction commits (a request that
+    looked one up in between saw it still valid)."""
+
+    def forget(*_: object) -> None:
+        known = _known_tokens(session)
+        for token_hash in [h for h, k in known.items() if k.actor.person_id == person_id]:
+            del known[token_hash]
+
+    forget()
+    event.listen(session.sync_session, "after_commit", forget, once=True)
+
+
 async def authenticate_token(session: AsyncSession, raw_token: str, *, now: datetime) -> Actor:
-    token = await repository.active_token_by_hash(session, hash_api_token(raw_token))
-    if token is None:
-        raise AppError("invalid_token")
-    actor = await actor_for(session, token.person_id)
-    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        await repository.touch_token(session, token.id, now)
-    return actor
+    token_hash = hash_api_token(raw_token)
+    known = _known_tokens(session)
+    found = known.get(token_hash)
+    if found is None or found.until < _monotonic():
+        token = await repository.active_token_by_hash(session, token_hash)
+        if token is None:
+            known.pop(token_hash, None)
+            raise AppError("invalid_token")
+        actor = await actor_for(session, token.person_id)
+        if len(known) >= _KNOWN_MAX:
+            known.clear()
+        found = known[token_hash] = _Known(
+            token.id, actor, token.last_used_at, _monotonic() + _KNOWN_FOR
+        )
+    if found.last_used_at is None or now - found.last_used_at > _TOUCH_EVERY:
+        await repository.touch_token(session, found.token_id, now)
+        found.last_used_at = now
+    return found.actor
 
 
 async def authenticate_password(
@@ -108,6 +164,7 @@ async def revoke_token(
         raise not_found("token", "jeton", "/api/v1/tokens")
     if token.revoked_at is None:
         token.revoked_at = now
+        _forget_person(session, actor.person_id)
         audit.record(
             session,
             organisation_id=actor.organisation_id,
@@ -123,3 +180,4 @@ async def revoke_token(
 async def revoke_all_tokens(session: AsyncSession, person_id: int, *, now: datetime) -> None:
     """A person who leaves keeps no way in through the API."""
     await repository.revoke_tokens_of(session, person_id, now)
+    _forget_person(session, person_id)

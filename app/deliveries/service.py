@@ -168,11 +168,13 @@ def _new(post_id: int, channel_id: int, due_at: datetime, now: datetime) -> Deli
 
 async def schedule(
     session: AsyncSession, post: Post, channel_ids: Sequence[int], *, now: datetime
-) -> None:
-    """A new post's deliveries, one per channel, due at its scheduled time."""
-    repository.add(session, [_new(post.id, c, post.scheduled_at, now) for c in channel_ids])
+) -> list[Delivery]:
+    """A new post's deliveries, one per channel, due at its scheduled time (returned, flushed)."""
+    added = [_new(post.id, c, post.scheduled_at, now) for c in channel_ids]
+    repository.add(session, added)
     await session.flush()
     await wakeup.announce(session, post.scheduled_at)  # wake dispatchers if sooner than planned
+    return added
 
 
 async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Delivery]]:
