@@ -1,10 +1,14 @@
 """Engine and sessions. Services never commit: the request dependency or a worker's unit of work does."""
 
+import asyncio
+import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -59,10 +63,57 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class _WriteGate:
+    """SQLite takes one writer at a time, and a transaction that finds the write lock taken
+    waits in SQLite's busy handler, which sleeps 1, 2, 5… up to 100 ms between tries: under a few
+    concurrent requests most of the time goes to those sleeps. Queueing this process's write
+    transactions here instead hands the lock over as soon as it is free. Other processes still
+    meet the busy timeout. Re-entrant for the task that holds it (a nested transaction then waits
+    in SQLite, as without the gate)."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, _WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(factory: SessionFactory) -> contextlib.AbstractAsyncContextManager[None]:
+    """What a write transaction of `factory` waits on in this process before it begins (SQLite;
+    nothing elsewhere)."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    gate = _GATES.get(bind.sync_engine)
+    if gate is None:
+        gate = _GATES[bind.sync_engine] = _WriteGate()
+    return gate.held()
+
+
 @asynccontextmanager
 async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One transaction: commits when the block ends normally, rolls back on any exception."""
-    async with factory() as session, session.begin():
+    async with write_gate(factory), factory() as session, session.begin():
         yield session
 
 

@@ -5,6 +5,7 @@ loop sending the same requests to the same fake, in the same run.
     .venv/bin/python -m bench.burst                                  (sqlite, 2000 posts, 20)
     .venv/bin/python -m bench.burst --concurrency 20,200 --database postgresql
     .venv/bin/python -m bench.burst --mode create                    (the API's create rate)
+    .venv/bin/python -m bench.burst --kind local_blog --posts 1000 --channels 1   (built-in blog)
 
 Byline is driven only through its public surfaces: `byline setup` and `byline tokens create`
 (run as `python -m app.cli`), `byline serve` (or `serve --no-dispatcher` + `byline worker` with
@@ -297,8 +298,11 @@ class Scene:
     channel_ids: list[int]
 
 
-async def set_up(byline: Byline, destination: str, channels: int) -> Scene:
-    """The README's quickstart, with `channels` WordPress channels on the fake destination."""
+async def set_up(
+    byline: Byline, destination: str, channels: int, kind: str = "wordpress"
+) -> Scene:
+    """The README's quickstart, with `channels` WordPress channels on the fake destination (or
+    `channels` built-in blogs, kind local_blog)."""
     await asyncio.to_thread(
         byline.cli,
         "setup",
@@ -343,7 +347,9 @@ async def set_up(byline: Byline, destination: str, channels: int) -> Scene:
                         # http:// is accepted for 127.0.0.1 and localhost only (WordPressConfig).
                         "config": {"site_url": f"{destination}/site-{n}"},
                         "credentials": {"username": "bench", "application_password": "abcd efgh"},
-                    },
+                    }
+                    if kind == "wordpress"
+                    else {"kind": kind, "name": f"Blog {n}", "config": {}, "credentials": {}},
                 ),
                 201,
             )
@@ -457,7 +463,7 @@ async def burst_byline(
         for process in byline.start():
             stack.enter_context(running(process))
         await wait_ready(f"{byline.url}/readyz", byline.processes)
-        scene = await set_up(byline, destination, args.channels)
+        scene = await set_up(byline, destination, args.channels, args.kind)
         api = f"{byline.url}/api/v1/posts"
 
         # The posts must all exist before their instant, which therefore depends on how fast
@@ -518,7 +524,21 @@ async def burst_byline(
                 )
     lost = {status: n for status, n in statuses.items() if status != "published"}
     lost_count = sum(lost.values()) + args.posts - len(posts)
-    duplicates = sum(len(times) - 1 for times in received.values())
+    if args.kind == "wordpress":
+        duplicates = sum(len(times) - 1 for times in received.values())
+        seen = (
+            f"destination: {sum(map(len, received.values()))} POSTs, {len(received)} distinct keys"
+        )
+    else:
+        # The built-in blog: one article per published delivery, each at its own address.
+        urls = [
+            delivery["external_url"]
+            for post in posts
+            for delivery in post["deliveries"]
+            if delivery["status"] == "published"
+        ]
+        duplicates = len(urls) - len(set(urls))
+        seen = f"{len(set(urls))} distinct article addresses"
     drain = max(published, default=float("nan"))
     layout = "byline serve --no-dispatcher + byline worker" if args.split else "byline serve"
     lines = [
@@ -531,8 +551,7 @@ async def burst_byline(
         f"   max {drain:.3f} s  (published_at − scheduled_at)",
         f"  CPU           {1000 * cpu / max(len(published), 1):.2f} ms per delivery"
         f" ({cpu:.2f} s user+sys of the Byline process{'es' if args.split else ''})",
-        f"  duplicates    {duplicates}  (destination: {sum(map(len, received.values()))} POSTs,"
-        f" {len(received)} distinct keys)",
+        f"  duplicates    {duplicates}  ({seen})",
         f"  lost          {lost_count}  (not published; by status: {counts(lost)})",
     ]
     if created.first_error:
@@ -607,9 +626,14 @@ async def run_burst(args: argparse.Namespace, tmp: Path) -> None:
         if args.channel_concurrency
         else "BYLINE_DISPATCH_CHANNEL_CONCURRENCY unset (Byline's default, 4)"
     )
+    where = (
+        f"WordPress channels of a fake site ({1000 * args.latency:.0f} ms latency)"
+        if args.kind == "wordpress"
+        else "built-in blogs (local_blog: no bare loop to compare with)"
+    )
     print(
-        f"{args.posts} posts due at one instant on {args.channels} WordPress channels of a fake"
-        f" site ({1000 * args.latency:.0f} ms latency); database: {args.database}; {cap_note}",
+        f"{args.posts} posts due at one instant on {args.channels} {where}; database:"
+        f" {args.database}; {cap_note}",
         flush=True,
     )
     fake_process, destination = start_destination(args.latency, tmp)
@@ -622,6 +646,9 @@ async def run_burst(args: argparse.Namespace, tmp: Path) -> None:
                     byline = Byline(args, url, directory, free_port(), concurrency)
                     ours = await burst_byline(args, byline, destination, fake)
                 print("\n".join(ours.lines), flush=True)
+                if args.kind != "wordpress":
+                    print(flush=True)
+                    continue
                 theirs = await burst_bare(args, concurrency, destination, fake, directory)
                 print("\n".join(theirs.lines))
                 print(
@@ -746,6 +773,12 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--channels", type=int, default=20)
+    parser.add_argument(
+        "--kind",
+        choices=["wordpress", "local_blog"],
+        default="wordpress",
+        help="burst: the channels' kind (local_blog: the built-in blog, Byline's own database)",
+    )
     parser.add_argument("--latency", type=float, default=0.2, help="the fake's seconds per call")
     parser.add_argument(
         "--concurrency",

@@ -195,3 +195,41 @@ async def test_docs_and_openapi_are_served(api: httpx.AsyncClient) -> None:
     # No field of the request names who signs.
     assert not {"author_id", "author", "signature", "full_name"} & set(component["properties"])
     assert component.get("additionalProperties") is False
+
+
+async def test_a_person_who_leaves_is_refused_at_once_though_their_token_was_just_used(
+    api: httpx.AsyncClient, state: AppState
+) -> None:
+    # Tokens found valid are trusted for a few seconds without a query; leaving must not wait.
+    writer = await engaged_writer(state, api)
+    assert (await api.get(f"{API}/people/me", headers=bearer(writer.token))).status_code == 200
+    await ok(
+        await api.post(
+            f"{API}/people/{writer.person_id}/leave", headers=bearer(writer.org.owner_token)
+        )
+    )
+    refused(await api.get(f"{API}/people/me", headers=bearer(writer.token)), 401, "invalid_token")
+
+
+async def test_a_token_revoked_elsewhere_stops_working_within_seconds(
+    api: httpx.AsyncClient, state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process revoked it (here: straight in the database, which this process's cache
+    # does not see): the cached lookup runs out after a few seconds and the token is refused.
+    from sqlalchemy import update
+
+    from app.accounts import service as accounts
+    from app.db import unit_of_work
+    from app.models import ApiToken
+
+    org = await setup_org(state)
+    created = await ok(await post_json(api, "/tokens", org.owner_token, {"name": "ci"}), 201)
+    assert (await api.get(f"{API}/people/me", headers=bearer(created["token"]))).status_code == 200
+    async with unit_of_work(state.session_factory) as session:
+        await session.execute(
+            update(ApiToken).where(ApiToken.id == created["id"]).values(revoked_at=state.clock())
+        )
+    assert (await api.get(f"{API}/people/me", headers=bearer(created["token"]))).status_code == 200
+    later = accounts._monotonic() + accounts._KNOWN_FOR + 1
+    monkeypatch.setattr(accounts, "_monotonic", lambda: later)
+    refused(await api.get(f"{API}/people/me", headers=bearer(created["token"])), 401, "invalid_token")

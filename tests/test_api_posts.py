@@ -15,7 +15,15 @@ from fastapi import FastAPI
 
 from app.state import AppState
 from tests.conftest import AppFactory
-from tests.factories import Writer, bearer, engaged_writer, ok, setup_org, token_for
+from tests.factories import (
+    Writer,
+    bearer,
+    engaged_writer,
+    ok,
+    setup_org,
+    token_for,
+    write_post,
+)
 from tests.test_api_refusals import (
     API,
     FALL_BACK,
@@ -131,6 +139,17 @@ async def newsroom(state: AppState, http: httpx.AsyncClient) -> Newsroom:
     march = await create_post(http, mauricette, scheduled_at=f"{Y}-03-01T09:30:00+01:00")
     march = await ok(await cancel(http, march["id"], mauricette.token))
     return Newsroom(mauricette, didier, january, february, march)
+
+
+async def test_a_created_post_is_answered_as_it_reads_back(
+    api: httpx.AsyncClient, state: AppState
+) -> None:
+    # POST /posts answers from what it wrote, without reading it back: the two must agree.
+    writer = await engaged_writer(state, api)
+    created = await write_post(api, writer, scheduled_at="2031-05-02T09:30:00")
+    assert created["deliveries"] and created["deliveries"][0]["id"]
+    read = await ok(await api.get(f"{API}/posts/{created['id']}", headers=bearer(writer.token)))
+    assert created == read
 
 
 async def test_list_filters(api: httpx.AsyncClient, state: AppState) -> None:

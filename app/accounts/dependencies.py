@@ -9,28 +9,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.actor import Actor
-from app.db import unit_of_work
+from app.db import unit_of_work, write_gate
 from app.errors import AppError, request_locale
 from app.state import AppState
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `byline tokens create`.")
 
 
-def get_state(request: Request) -> AppState:
+def _state(request: Request) -> AppState:
     state: AppState = request.app.state.byline
     return state
 
 
+# The dependencies are `async def`: FastAPI runs a plain `def` one in a worker thread, a thread
+# hop per request for a dictionary lookup.
+async def get_state(request: Request) -> AppState:
+    return _state(request)
+
+
+async def _locale(request: Request) -> str:
+    return request_locale(request)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on error."""
-    factory = get_state(request).session_factory
-    async with factory() as session, session.begin():
+    factory = _state(request).session_factory
+    async with write_gate(factory), factory() as session, session.begin():
         yield session
 
 
 State = Annotated[AppState, Depends(get_state)]
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
-Locale = Annotated[str, Depends(request_locale)]
+Locale = Annotated[str, Depends(_locale)]
 
 
 async def current_actor(

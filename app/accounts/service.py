@@ -1,8 +1,12 @@
 """Who is acting: API tokens, password login, the actor of a person."""
 
+import time
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
@@ -20,24 +24,94 @@ _TOUCH_EVERY = timedelta(minutes=1)
 
 async def actor_for(session: AsyncSession, person_id: int, now: datetime | None = None) -> Actor:
     """The member acting; one who has left (a planned departure counts from its time) cannot."""
+    actor, _ = await _actor_and_departure(session, person_id, now or utc_now())
+    return actor
+
+
+async def _actor_and_departure(
+    session: AsyncSession, person_id: int, now: datetime
+) -> tuple[Actor, datetime | None]:
     membership = await repository.get_membership(session, person_id)
-    if membership is None or (
-        membership.left_at is not None and as_utc(membership.left_at) <= (now or utc_now())
-    ):
+    leaves_at = as_utc(membership.left_at) if membership and membership.left_at else None
+    if membership is None or (leaves_at is not None and leaves_at <= now):
         raise AppError("account_inactive")
-    return Actor(
+    actor = Actor(
         person_id=person_id, organisation_id=membership.organisation_id, role=Role(membership.role)
     )
+    return actor, leaves_at
+
+
+@dataclass
+class _Known:
+    """A token found valid a moment ago, with its actor."""
+
+    token_id: int
+    actor: Actor
+    last_used_at: datetime | None
+    until: float
+    """time.monotonic() after which it is looked up again."""
+    leaves_at: datetime | None = None
+    """A planned departure: the token stops working then, cached or not."""
+
+
+_KNOWN_FOR = 10.0
+"""Seconds a valid token is trusted without a query. Revoking a token, or a person leaving, forgets
+their tokens at once in this process; another API process notices within this time."""
+_KNOWN_MAX = 10_000
+_monotonic = time.monotonic
+_known: weakref.WeakKeyDictionary[Engine, dict[str, _Known]] = weakref.WeakKeyDictionary()
+
+
+def _known_tokens(session: AsyncSession) -> dict[str, _Known]:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    found = _known.get(engine)
+    if found is None:
+        found = _known[engine] = {}
+    return found
+
+
+def _forget_person(session: AsyncSession, person_id: int) -> None:
+    """Forget the person's tokens now, and again once this transaction commits (a request that
+    looked one up in between saw it still valid)."""
+
+    def forget(*_: object) -> None:
+        known = _known_tokens(session)
+        for token_hash in [h for h, k in known.items() if k.actor.person_id == person_id]:
+            del known[token_hash]
+
+    forget()
+    event.listen(session.sync_session, "after_commit", forget, once=True)
+
+
+def forget_tokens_of(session: AsyncSession, person_id: int) -> None:
+    """Look the person's tokens up again next time (their membership changed: a planned
+    departure)."""
+    _forget_person(session, person_id)
 
 
 async def authenticate_token(session: AsyncSession, raw_token: str, *, now: datetime) -> Actor:
-    token = await repository.active_token_by_hash(session, hash_api_token(raw_token))
-    if token is None:
-        raise AppError("invalid_token")
-    actor = await actor_for(session, token.person_id, now)
-    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        await repository.touch_token(session, token.id, now)
-    return actor
+    token_hash = hash_api_token(raw_token)
+    known = _known_tokens(session)
+    found = known.get(token_hash)
+    if found is None or found.until < _monotonic():
+        token = await repository.active_token_by_hash(session, token_hash)
+        if token is None:
+            known.pop(token_hash, None)
+            raise AppError("invalid_token")
+        actor, leaves_at = await _actor_and_departure(session, token.person_id, now)
+        if len(known) >= _KNOWN_MAX:
+            known.clear()
+        found = known[token_hash] = _Known(
+            token.id, actor, token.last_used_at, _monotonic() + _KNOWN_FOR, leaves_at
+        )
+    elif found.leaves_at is not None and found.leaves_at <= now:
+        del known[token_hash]  # a planned departure whose time has come
+        raise AppError("account_inactive")
+    if found.last_used_at is None or now - found.last_used_at > _TOUCH_EVERY:
+        await repository.touch_token(session, found.token_id, now)
+        found.last_used_at = now
+    return found.actor
 
 
 async def authenticate_password(
@@ -112,6 +186,7 @@ async def revoke_token(
         raise not_found("token", "jeton", "/api/v1/tokens")
     if token.revoked_at is None:
         token.revoked_at = now
+        _forget_person(session, actor.person_id)
         audit.record(
             session,
             organisation_id=actor.organisation_id,
@@ -127,3 +202,4 @@ async def revoke_token(
 async def revoke_all_tokens(session: AsyncSession, person_id: int, *, now: datetime) -> None:
     """A person who leaves keeps no way in through the API."""
     await repository.revoke_tokens_of(session, person_id, now)
+    _forget_person(session, person_id)

@@ -10,7 +10,7 @@ checked against is still true when it is written. `lock_due` skips rows another 
 (SKIP LOCKED), so concurrent workers take disjoint batches without waiting on each other.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -19,11 +19,12 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.deliveries.states import DeliveryStatus, post_status
+from app.deliveries.states import DeliveryStatus, PostStatus, post_status
 from app.models import Channel, Client, Delivery, Post, Worker
 
 _S = DeliveryStatus
 _TABLE = cast(Table, Delivery.__table__)
+_POSTS = cast(Table, Post.__table__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Current:
     status: DeliveryStatus
     claim_token: str | None
     attempts: int
+    channel_id: int = 0
 
 
 _CURRENT = (
@@ -45,12 +47,13 @@ _CURRENT = (
     Delivery.status,
     Delivery.claim_token,
     Delivery.attempts,
+    Delivery.channel_id,
 )
 
 
 def _current(rows: Iterable[Any]) -> list[Current]:
     return [
-        Current(row[0], row[1], row[2], _S(row[3]), row[4], row[5])
+        Current(row[0], row[1], row[2], _S(row[3]), row[4], row[5], row[6])
         for row in rows
     ]
 
@@ -96,8 +99,11 @@ def waiting(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def lock_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Current]:
-    """Up to `limit` deliveries due now, oldest first, that no other transaction holds."""
+async def lock_due(
+    session: AsyncSession, *, now: datetime, limit: int, skip_channels: Collection[int] = ()
+) -> list[Current]:
+    """Up to `limit` deliveries due now, oldest first, that no other transaction holds, on
+    channels other than `skip_channels`."""
     statement = (
         select(*_CURRENT)
         .join(Post, Post.id == Delivery.post_id)
@@ -105,6 +111,8 @@ async def lock_due(session: AsyncSession, *, now: datetime, limit: int) -> list[
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
     )
+    if skip_channels:
+        statement = statement.where(Delivery.channel_id.not_in(sorted(skip_channels)))
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(of=Delivery, skip_locked=True)
     return _current(await session.execute(statement))
@@ -115,17 +123,34 @@ async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
     return await session.scalar(select(func.min(Delivery.due_at)).where(waiting(now)))
 
 
-async def for_dispatch(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Any]:
+async def for_dispatch(
+    session: AsyncSession, delivery_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime | None, str | None, Post, Channel, Client]]:
     """What a dispatcher needs to send each delivery: its deadline and last error, its post,
-    channel and client."""
-    rows = await session.execute(
-        select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Post, Channel, Client)
-        .join(Post, Post.id == Delivery.post_id)
-        .join(Channel, Channel.id == Delivery.channel_id)
-        .join(Client, Client.id == Post.client_id)
-        .where(Delivery.id.in_(delivery_ids))
-    )
-    return {row[0]: row for row in rows}
+    channel and client. A batch names few channels and clients: each is loaded once."""
+    rows = (
+        await session.execute(
+            select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Delivery.channel_id, Post)
+            .join(Post, Post.id == Delivery.post_id)
+            .where(Delivery.id.in_(delivery_ids))
+        )
+    ).all()
+    channels = {
+        channel.id: channel
+        for channel in await session.scalars(
+            select(Channel).where(Channel.id.in_({row[3] for row in rows}))
+        )
+    }
+    clients = {
+        client.id: client
+        for client in await session.scalars(
+            select(Client).where(Client.id.in_({row[4].client_id for row in rows}))
+        )
+    }
+    return {
+        row[0]: (row[0], row[1], row[2], row[4], channels[row[3]], clients[row[4].client_id])
+        for row in rows
+    }
 
 
 async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Delivery]]:
@@ -239,11 +264,19 @@ async def extend_leases(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def refresh_posts(session: AsyncSession, post_ids: Iterable[int], now: datetime) -> None:
+async def refresh_posts(
+    session: AsyncSession, post_ids: Iterable[int], now: datetime, *, known: PostStatus | None = None
+) -> None:
     """Recompute and store the status of each post from its deliveries: the only writer of
-    `posts.status`."""
+    `posts.status`. `known`: the status every one of these posts has whatever its other
+    deliveries (a delivery of each is being published), so nothing need be read."""
     ids = sorted(set(post_ids))
     if not ids:
+        return
+    if known is not None:
+        await session.execute(
+            update(_POSTS).where(_POSTS.c.id.in_(ids)).values(status=known, updated_at=now)
+        )
         return
     statuses: dict[int, list[str]] = {post_id: [] for post_id in ids}
     rows = await session.execute(
@@ -256,8 +289,7 @@ async def refresh_posts(session: AsyncSession, post_ids: Iterable[int], now: dat
         by_status.setdefault(post_status(found), []).append(post_id)
     for status, group in by_status.items():
         await session.execute(
-            update(Post).where(Post.id.in_(group)).values(status=status, updated_at=now),
-            execution_options={"synchronize_session": False},
+            update(_POSTS).where(_POSTS.c.id.in_(group)).values(status=status, updated_at=now)
         )
 
 

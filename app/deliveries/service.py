@@ -10,7 +10,8 @@ deliveries handed to it.
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from app.audit import service as audit
 from app.clients import service as clients
 from app.deliveries import repository, wakeup
 from app.deliveries.repository import Current
-from app.deliveries.states import NOT_STARTED, DeliveryStatus, can_transition
+from app.deliveries.states import NOT_STARTED, DeliveryStatus, PostStatus, can_transition
 from app.errors import AppError, not_found
 from app.models import Delivery, Post
 
@@ -118,7 +119,14 @@ async def transition(
             if move.old != move.new
         ],
     )
-    await repository.refresh_posts(session, {row.post_id for _, row in holding}, now)
+    # A post with a delivery being published (or checked) is `publishing`, whatever its others.
+    in_flight = all(move.new in (_S.PUBLISHING, _S.UNKNOWN) for move, _ in holding)
+    await repository.refresh_posts(
+        session,
+        {row.post_id for _, row in holding},
+        now,
+        known=PostStatus.PUBLISHING if in_flight else None,
+    )
     return [row for _, row in holding]
 
 
@@ -160,11 +168,13 @@ def _new(post_id: int, channel_id: int, due_at: datetime, now: datetime) -> Deli
 
 async def schedule(
     session: AsyncSession, post: Post, channel_ids: Sequence[int], *, now: datetime
-) -> None:
-    """A new post's deliveries, one per channel, due at its scheduled time."""
-    repository.add(session, [_new(post.id, c, post.scheduled_at, now) for c in channel_ids])
+) -> list[Delivery]:
+    """A new post's deliveries, one per channel, due at its scheduled time (returned, flushed)."""
+    added = [_new(post.id, c, post.scheduled_at, now) for c in channel_ids]
+    repository.add(session, added)
     await session.flush()
     await wakeup.announce(session, post.scheduled_at)  # wake dispatchers if sooner than planned
+    return added
 
 
 async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Delivery]]:
@@ -419,11 +429,36 @@ class Claim:
 
 
 async def claim(
-    session: AsyncSession, *, worker_id: str, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    worker_id: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    channel_room: Callable[[int], int] | None = None,
+    full_channels: Collection[int] = (),
 ) -> list[Claim]:
     """Claim up to `limit` due deliveries inside the caller's (short) transaction: each gets a
-    lease and the batch's fresh claim token, which every later write about it must name."""
-    rows = await repository.lock_due(session, now=now, limit=limit)
+    lease and the batch's fresh claim token, which every later write about it must name.
+
+    `channel_room(channel_id)`: how many more deliveries of that channel the caller can start
+    now; the claim takes no more than that of each channel (nothing of `full_channels`), so that
+    it does not hold deliveries that would only wait while other channels have work."""
+    if channel_room is None:
+        rows = await repository.lock_due(session, now=now, limit=limit)
+    else:
+        # Read a little further than `limit`: some of the first rows may be on channels
+        # that have no room left for them.
+        found = await repository.lock_due(
+            session, now=now, limit=2 * limit, skip_channels=full_channels
+        )
+        rows, taken = [], Counter[int]()
+        for row in found:
+            if taken[row.channel_id] < channel_room(row.channel_id):
+                taken[row.channel_id] += 1
+                rows.append(row)
+                if len(rows) == limit:
+                    break
     if not rows:
         return []
     token = uuid.uuid4().hex

@@ -13,14 +13,14 @@ Rules this module keeps:
 """
 
 import asyncio
-import contextlib
+import json
 import logging
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -53,6 +53,8 @@ log = logging.getLogger("byline.dispatch")
 
 _S = DeliveryStatus
 T = TypeVar("T")
+_CONTEXTS = 1024
+"""Channel settings kept decrypted at most (a worker serves this many channels at once)."""
 
 
 def _failure_label(error: Exception) -> str:
@@ -108,33 +110,70 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(settings.dispatch_concurrency)
         self._channel_slots: dict[int, asyncio.Semaphore] = {}
         self._lease = timedelta(seconds=settings.lease_seconds)
-        # SQLite has one writer at a time and every transaction takes the write lock: queueing
-        # this process's dispatcher transactions here keeps them out of SQLite's busy-wait sleeps.
-        self.gate: contextlib.AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if state.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._contexts: dict[tuple[int, str, str | None, str], ChannelContext] = {}
 
     # -- claim -------------------------------------------------------------------------------
 
-    async def claim(self, limit: int) -> tuple[list[Job], int]:
+    async def claim(
+        self,
+        limit: int,
+        *,
+        channel_room: Callable[[int], int] | None = None,
+        full_channels: Collection[int] = (),
+    ) -> tuple[list[Job], int]:
         """Claim up to `limit` due deliveries in one short transaction and prepare their calls.
 
         Returns the jobs to run and how many claimed deliveries were settled on the spot (held
         because the author can no longer sign or the channel needs reconnecting, failed because
-        the deadline passed while nobody could send them).
+        the deadline passed while nobody could send them). `channel_room` and `full_channels`:
+        see `app.deliveries.service.claim`.
         """
-        async with self.gate, unit_of_work(self.state.session_factory) as session:
+        jobs, settled, _ = await self.cycle(
+            [], limit, channel_room=channel_room, full_channels=full_channels
+        )
+        return jobs, settled
+
+    async def cycle(
+        self,
+        done: list[tuple[Job, Outcome]],
+        limit: int,
+        *,
+        channel_room: Callable[[int], int] | None = None,
+        full_channels: Collection[int] = (),
+    ) -> tuple[list[Job], int, set[int]]:
+        """Record the outcomes `done`, then claim up to `limit` more, in one transaction (one
+        commit, and on SQLite one turn of the write lock, for both).
+
+        Returns the jobs to run, how many claimed deliveries were settled on the spot, and the
+        delivery ids of `done` whose claims still held (their outcomes were written)."""
+        if not done and limit <= 0:
+            return [], 0, set()
+        jobs: list[Job] = []
+        settled: list[tuple[Subject, Outcome]] = []
+        async with unit_of_work(self.state.session_factory) as session:
             now = self.state.clock()
-            claimed = await deliveries.claim(
-                session, worker_id=self.worker_id, now=now, limit=limit, lease=self._lease
+            written = (
+                await self._write(session, [(job.subject, outcome) for job, outcome in done], now)
+                if done
+                else set()
             )
-            if not claimed:
-                return [], 0
-            metrics.claim_batch_size.observe(len(claimed))
-            jobs, settled = await self._prepare(session, claimed, now)
-            if settled:
-                await self._write(session, settled, now)
-        return jobs, len(settled)
+            if limit > 0:
+                claimed = await deliveries.claim(
+                    session,
+                    worker_id=self.worker_id,
+                    now=now,
+                    limit=limit,
+                    lease=self._lease,
+                    channel_room=channel_room,
+                    full_channels=full_channels,
+                )
+                if claimed:
+                    metrics.claim_batch_size.observe(len(claimed))
+                    jobs, settled = await self._prepare(session, claimed, now)
+                    if settled:
+                        await self._write(session, settled, now)
+        self._observe(done, written, now)
+        return jobs, len(settled), written
 
     async def _prepare(
         self, session: DbSession, claimed: list[Claim], now: datetime
@@ -226,11 +265,30 @@ class Dispatcher:
         return Job(
             subject=subject,
             connector=self.state.registry.get(channel.kind),
-            channel=channels.context_for(channel, connector_class, self.state.fernet),
+            channel=self._context(channel, connector_class),
             outgoing=outgoing,
             deadline_at=deadline,
             doubt=last_error or "an earlier attempt's outcome is not known",
         )
+
+    def _context(self, channel: Channel, connector_class: type[Connector]) -> ChannelContext:
+        """The channel's decrypted, validated settings, worked out once per version of them:
+        keyed by what they are made of, so an edited channel (new ciphertext, new config) is
+        worked out again."""
+        key = (
+            channel.id,
+            channel.kind,
+            channel.credentials_encrypted,
+            json.dumps(channel.config, sort_keys=True, default=str),
+        )
+        context = self._contexts.get(key)
+        if context is None or context.name != channel.name:
+            if len(self._contexts) >= _CONTEXTS:
+                self._contexts.clear()
+            context = self._contexts[key] = channels.context_for(
+                channel, connector_class, self.state.fernet
+            )
+        return context
 
     # -- the connector call (no database) -----------------------------------------------------
 
@@ -349,20 +407,17 @@ class Dispatcher:
 
     async def record(self, done: list[tuple[Job, Outcome]]) -> set[int]:
         """Write outcomes in one transaction; returns the delivery ids whose claims still held."""
-        if not done:
-            return set()
-        async with self.gate, unit_of_work(self.state.session_factory) as session:
-            now = self.state.clock()
-            written = await self._write(
-                session, [(job.subject, outcome) for job, outcome in done], now
-            )
+        _, _, written = await self.cycle(done, 0)
+        return written
+
+    @staticmethod
+    def _observe(done: list[tuple[Job, Outcome]], written: set[int], now: datetime) -> None:
         for job, outcome in done:
             if outcome.status == _S.PUBLISHED and job.claim.delivery_id in written:
                 published_at = (outcome.result and outcome.result.published_at) or now
                 metrics.publish_lateness.labels(job.connector.name).observe(
                     max((published_at - job.outgoing.scheduled_at).total_seconds(), 0.0)
                 )
-        return written
 
     async def _write(
         self, session: DbSession, done: list[tuple[Subject, Outcome]], now: datetime

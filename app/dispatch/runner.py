@@ -1,9 +1,13 @@
 """The dispatch loop of one process (`byline worker`, or inside `byline serve`).
 
-It claims only what it can start now (free concurrency slots), sleeps until the next due time
-(never longer than `dispatch_interval`, the polling fallback), and wakes early when a sooner post
-is announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover
-activation run here too.
+It claims only what it can start now: free concurrency slots, and of each channel no more than
+the channel's free slots (a delivery that would only wait on a busy channel stays in the queue
+for whichever worker has room). One task writes to the database: each turn records the outcomes
+that came back since the last one and claims for the slots they freed, in one transaction,
+while the calls in flight go on. It sleeps until the next due time (never longer than
+`dispatch_interval`, the polling fallback), and wakes early when a call ends or a sooner post is
+announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover activation run here
+too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
 records a call cut short as an unknown outcome (it may have gone out), and gives back the claims
@@ -12,11 +16,12 @@ whose call never started.
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from app.db import unit_of_work
+from app.db import read_only, unit_of_work
 from app.deliveries import service as deliveries
 from app.deliveries import wakeup
 from app.deliveries.service import Claim
@@ -32,10 +37,10 @@ from app.state import AppState
 
 log = logging.getLogger("byline.dispatch")
 
-# Shortest sleep between two looks at the queue: deliveries falling due within it are claimed
-# together, which keeps the loop cheap under load at the cost of a few milliseconds of lateness.
 GRANULARITY = 0.05
-_WRITE_BATCH = 200
+GATHER = 0.002
+"""After a call ends, how long to let the calls ending with it come back, so that they are
+recorded (and their slots claimed for) together rather than one transaction each."""
 
 
 class DispatchRunner:
@@ -46,14 +51,17 @@ class DispatchRunner:
         self._wake = asyncio.Event()
         self._stopping = False
         self._claims: dict[int, Claim] = {}
+        """Claimed and not yet recorded: what heartbeats keep."""
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._started: set[int] = set()
-        self._written: asyncio.Queue[tuple[Job, Outcome] | None] = asyncio.Queue()
+        self._done: list[tuple[Job, Outcome]] = []
+        """Outcomes waiting for the loop to record them."""
+        self._load: Counter[int] = Counter()
+        """Calls not yet ended, per channel."""
         self._listener = wakeup.Listener(state.engine, self.wake)
         self._unregister = wakeup.register(state.engine, self.wake)
         self._scheduler: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
-        self._writer_task: asyncio.Task[None] | None = None
 
     @property
     def _capacity(self) -> int:
@@ -78,20 +86,18 @@ class DispatchRunner:
             settings.heartbeat_interval,
         )
         self._scheduler.start()
-        self._writer_task = asyncio.create_task(self._write_loop(), name="dispatch-writer")
         self._loop_task = asyncio.create_task(self._loop(), name="dispatch-loop")
         log.info("worker %s is dispatching", self.worker_id)
 
     async def heartbeat(self) -> None:
         try:
-            async with self.dispatcher.gate:
-                await liveness.heartbeat(
-                    self.state.session_factory,
-                    self.worker_id,
-                    list(self._claims.values()),
-                    now=self.state.clock(),
-                    lease=timedelta(seconds=self.state.settings.lease_seconds),
-                )
+            await liveness.heartbeat(
+                self.state.session_factory,
+                self.worker_id,
+                list(self._claims.values()),
+                now=self.state.clock(),
+                lease=timedelta(seconds=self.state.settings.lease_seconds),
+            )
             if not self._stopping:
                 await self._listener.start()  # reconnects a lost LISTEN connection
         except Exception:
@@ -99,8 +105,7 @@ class DispatchRunner:
 
     async def reap(self) -> int:
         try:
-            async with self.dispatcher.gate:
-                turned = await liveness.reap(self.state.session_factory, now=self.state.clock())
+            turned = await liveness.reap(self.state.session_factory, now=self.state.clock())
         except Exception:
             log.exception("reaper failed")
             return 0
@@ -112,7 +117,7 @@ class DispatchRunner:
     async def activate_handovers(self) -> int:
         """Handovers whose time has come take effect (every worker tries; one wins each)."""
         try:
-            async with self.dispatcher.gate, unit_of_work(self.state.session_factory) as session:
+            async with unit_of_work(self.state.session_factory) as session:
                 activated = await handovers.activate_due(session, now=self.state.clock())
         except Exception:
             log.exception("handover activation failed")
@@ -123,44 +128,69 @@ class DispatchRunner:
 
     # -- the loop ---------------------------------------------------------------------------
 
+    def _room(self, channel_id: int) -> int:
+        return self.state.settings.dispatch_channel_concurrency - self._load[channel_id]
+
     async def _loop(self) -> None:
         batch = self.state.settings.dispatch_batch_size
+        per_channel = self.state.settings.dispatch_channel_concurrency
         while not self._stopping:
             metrics.loop_timestamp.set_to_current_time()
             try:
-                free = self._capacity - len(self._claims)
-                if free > 0:
-                    limit = min(batch, free)
-                    jobs, settled = await self.dispatcher.claim(limit)
-                    for job in jobs:
-                        self._spawn(job)
-                    if len(jobs) + settled == limit:
-                        continue  # more may be due already
+                done, self._done = self._done, []
+                limit = min(batch, self._capacity - sum(self._load.values()))
+                full = [channel for channel, load in self._load.items() if load >= per_channel]
+                try:
+                    jobs, settled, _ = await self.dispatcher.cycle(
+                        done, limit, channel_room=self._room, full_channels=full
+                    )
+                except Exception:
+                    # Unrecorded outcomes: their leases will run out and the reaper will
+                    # reconcile these deliveries.
+                    if done:
+                        log.exception("could not record %d outcomes", len(done))
+                    self._forget(done)
+                    raise
+                self._forget(done)
+                for job in jobs:
+                    self._spawn(job)
+                if limit > 0 and len(jobs) + settled == limit:
+                    continue  # more may be due already
+                if self._done:
+                    continue
                 await self._sleep()
             except Exception:
                 log.exception("dispatch loop error; trying again shortly")
                 await asyncio.sleep(self.state.settings.dispatch_interval)
 
+    def _forget(self, done: list[tuple[Job, Outcome]]) -> None:
+        for job, _ in done:
+            self._claims.pop(job.claim.delivery_id, None)
+            self._started.discard(job.claim.delivery_id)
+
     async def _sleep(self) -> None:
         self._wake.clear()
         timeout = self.state.settings.dispatch_interval
-        if len(self._claims) < self._capacity:
-            async with self.dispatcher.gate, unit_of_work(self.state.session_factory) as session:
+        if sum(self._load.values()) < self._capacity:
+            async with read_only(self.state.session_factory) as session:
                 now = self.state.clock()
                 next_due = await deliveries.next_due_at(session, now)
             if next_due is not None:
                 timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
-        if self._stopping:
+        if self._stopping or self._done:
             return
         try:
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
         except TimeoutError:
-            pass
+            return
+        if self._done and self._load and not self._stopping:
+            await asyncio.sleep(GATHER)
 
     def _spawn(self, job: Job) -> None:
         delivery_id = job.claim.delivery_id
         self._claims[delivery_id] = job.claim
+        self._load[job.subject.channel_id] += 1
         self._tasks[delivery_id] = asyncio.create_task(self._handle(job))
 
     async def _handle(self, job: Job) -> None:
@@ -171,6 +201,7 @@ class DispatchRunner:
             )
         except asyncio.CancelledError:
             if delivery_id not in self._started:
+                self._ended(job)
                 raise  # never started: given back by stop()
             outcome = Outcome(
                 DeliveryStatus.UNKNOWN,
@@ -185,34 +216,16 @@ class DispatchRunner:
                 due_at=self.state.clock()
                 + timedelta(seconds=self.state.settings.retry_backoff_start),
             )
-        finally:
-            self._tasks.pop(delivery_id, None)
-        await self._written.put((job, outcome))
+        self._ended(job)
+        self._done.append((job, outcome))
+        self.wake()
 
-    async def _write_loop(self) -> None:
-        while True:
-            item = await self._written.get()
-            if item is None:
-                return
-            done = [item]
-            while len(done) < _WRITE_BATCH and not self._written.empty():
-                more = self._written.get_nowait()
-                if more is None:
-                    self._written.put_nowait(None)
-                    break
-                done.append(more)
-            try:
-                await self.dispatcher.record(done)
-            except Exception:
-                # The leases will run out and the reaper will reconcile these deliveries.
-                log.exception("could not record %d outcomes", len(done))
-            finally:
-                full = len(self._claims) >= self._capacity
-                for job, _ in done:
-                    self._claims.pop(job.claim.delivery_id, None)
-                    self._started.discard(job.claim.delivery_id)
-                if full:
-                    self.wake()
+    def _ended(self, job: Job) -> None:
+        self._tasks.pop(job.claim.delivery_id, None)
+        channel_id = job.subject.channel_id
+        self._load[channel_id] -= 1
+        if self._load[channel_id] <= 0:
+            del self._load[channel_id]
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -233,9 +246,14 @@ class DispatchRunner:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         await asyncio.gather(*waiting, return_exceptions=True)
-        if self._writer_task is not None:
-            await self._written.put(None)
-            await self._writer_task
+        done, self._done = self._done, []
+        try:
+            if done:
+                await self.dispatcher.record(done)
+        except Exception:
+            log.exception("could not record %d outcomes", len(done))
+        finally:
+            self._forget(done)
         never_started = list(self._claims.values())
         now = self.state.clock()
         try:

@@ -163,6 +163,8 @@ async def leave(
     membership.left_at = at
     if at <= now:
         await accounts.revoke_all_tokens(session, person.id, now=now)
+    else:
+        accounts.forget_tokens_of(session, person.id)  # they stop working at `at`
     audit.record(
         session,
         organisation_id=actor.organisation_id,

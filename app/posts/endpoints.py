@@ -24,7 +24,7 @@ async def create_post(
     """Write, sign and schedule a post. You are its author and it is signed with your attested
     name: you need an attested name (`author_not_attested`) and an accepted engagement with the
     client (`no_engagement`). No `scheduled_at` publishes now."""
-    post = await service.create(
+    return await service.create_read(
         session,
         actor,
         data,
@@ -32,7 +32,6 @@ async def create_post(
         base_url=state.settings.base_url,
         now=state.clock(),
     )
-    return (await service.read_many(session, [post]))[0]
 
 
 @router.post(

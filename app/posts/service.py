@@ -16,7 +16,7 @@ from app.clients import service as clients
 from app.deliveries import service as deliveries
 from app.deliveries.states import DeliveryStatus, PostStatus
 from app.errors import AppError, not_found, validation_to_app_error
-from app.models import Channel, Client, Post
+from app.models import Channel, Client, Delivery, Post
 from app.posts import repository, scheduling
 from app.posts import signature as signatures
 from app.posts.schemas import (
@@ -150,15 +150,48 @@ async def create(
     base_url: str,
     now: datetime,
 ) -> Post:
+    post, _ = await _create(session, actor, data, registry=registry, base_url=base_url, now=now)
+    return post
+
+
+async def create_read(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> PostRead:
+    """Create, and answer with the post as created, from what this transaction just wrote
+    rather than reading it back (its author is its signer: the name is the one it was signed
+    with)."""
+    post, scheduled = await _create(
+        session, actor, data, registry=registry, base_url=base_url, now=now
+    )
+    return _read(post, post.sig_full_name, scheduled)
+
+
+async def _create(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> tuple[Post, list[Delivery]]:
     draft = await _draft(session, actor, data, base_url=base_url, now=now)
     post = draft.post
     _check_fits(post, draft.client, draft.signature, draft.targets, registry)
     await repository.add(session, post)
-    await deliveries.schedule(session, post, [channel.id for channel in draft.targets], now=now)
+    scheduled = await deliveries.schedule(
+        session, post, [channel.id for channel in draft.targets], now=now
+    )
     _audit(
         session, actor, post, "post.created", now, {"channel_ids": [c.id for c in draft.targets]}
     )
-    return post
+    return post, scheduled
 
 
 async def create_many(
@@ -414,30 +447,29 @@ async def read_many(session: AsyncSession, posts: Sequence[Post]) -> list[PostRe
     post_ids = [post.id for post in posts]
     sent = await deliveries.of_posts(session, post_ids)
     authors = await repository.authors(session, list({post.author_id for post in posts}))
-    return [
-        PostRead(
-            id=post.id,
-            client_id=post.client_id,
-            author=AuthorRead(id=post.author_id, full_name=authors[post.author_id].full_name),
-            title=post.title,
-            body=post.body,
-            link=post.link,
-            scheduled_at=post.scheduled_at,
-            scheduled_zone=post.scheduled_zone,
-            status=PostStatus(post.status),
-            signature=SignatureRead(
-                full_name=post.sig_full_name,
-                role_title=post.sig_role_title,
-                photo_url=post.sig_photo_url,
-                client_name=post.sig_client_name,
-                content_hash=post.content_hash,
-                signed_at=post.signed_at,
-            ),
-            deliveries=[
-                DeliveryRead.model_validate(d, from_attributes=True) for d in sent[post.id]
-            ],
-            created_at=post.created_at,
-            updated_at=post.updated_at,
-        )
-        for post in posts
-    ]
+    return [_read(post, authors[post.author_id].full_name, sent[post.id]) for post in posts]
+
+
+def _read(post: Post, author_name: str, sent: Sequence[Delivery]) -> PostRead:
+    return PostRead(
+        id=post.id,
+        client_id=post.client_id,
+        author=AuthorRead(id=post.author_id, full_name=author_name),
+        title=post.title,
+        body=post.body,
+        link=post.link,
+        scheduled_at=post.scheduled_at,
+        scheduled_zone=post.scheduled_zone,
+        status=PostStatus(post.status),
+        signature=SignatureRead(
+            full_name=post.sig_full_name,
+            role_title=post.sig_role_title,
+            photo_url=post.sig_photo_url,
+            client_name=post.sig_client_name,
+            content_hash=post.content_hash,
+            signed_at=post.signed_at,
+        ),
+        deliveries=[DeliveryRead.model_validate(d, from_attributes=True) for d in sent],
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+    )
