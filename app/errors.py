@@ -523,8 +523,8 @@ class AppError(Exception):
         return {"error": error}
 
 
-def not_found(thing_en: str, thing_fr: str, hint: str) -> AppError:
-    return AppError("not_found", thing={"en": thing_en, "fr": thing_fr}, hint=hint)
+def not_found(thing_en: str, thing_fr: str, hint: str, *, field: str | None = None) -> AppError:
+    return AppError("not_found", field=field, thing={"en": thing_en, "fr": thing_fr}, hint=hint)
 
 
 def request_locale(request: Request) -> str:

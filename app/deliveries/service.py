@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.accounts.actor import Actor
 from app.audit import service as audit
@@ -266,29 +267,34 @@ async def hold_posts_of(
 ) -> set[int]:
     """Hold what of an author's posts is still waiting to go out (for one client; due from
     `due_from`): they can no longer speak for it then. Returns the posts concerned."""
-    conditions = [Post.author_id == author_id, Delivery.status.in_((_S.SCHEDULED, _S.RETRYING))]
+    conditions = [Post.author_id == author_id]
     if client_id is not None:
         conditions.append(Post.client_id == client_id)
     if due_from is not None:
         conditions.append(Delivery.due_at >= due_from)
-    rows = await repository.lock_where(session, *conditions)
-    moved = await transition(
+    moved = await _hold_waiting(session, conditions, reason, now=now, actor_id=actor_id)
+    return {row.post_id for row in moved}
+
+
+async def _hold_waiting(
+    session: AsyncSession,
+    conditions: Sequence[ColumnElement[bool]],
+    reason: str | None,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+) -> list[Current]:
+    """Hold, with `reason`, the deliveries matching `conditions` that wait to go out."""
+    rows = await repository.lock_where(
+        session, *conditions, Delivery.status.in_((_S.SCHEDULED, _S.RETRYING))
+    )
+    return await transition(
         session,
-        [
-            Move(
-                row.id,
-                row.status,
-                _S.HELD,
-                {"last_error": reason, "claim_token": None},
-                error=reason,
-            )
-            for row in rows
-        ],
+        [Move(row.id, row.status, _S.HELD, {"last_error": reason}, error=reason) for row in rows],
         now=now,
         actor_id=actor_id,
         locked={row.id: row for row in rows},
     )
-    return {row.post_id for row in moved}
 
 
 # -- channels --------------------------------------------------------------------------------
@@ -298,18 +304,7 @@ async def hold_channel(
     session: AsyncSession, channel_id: int, reason: str | None, *, now: datetime
 ) -> int:
     """The channel needs reconnecting: hold what was waiting to go out on it."""
-    rows = await repository.lock_where(
-        session,
-        Delivery.channel_id == channel_id,
-        Delivery.status.in_((_S.SCHEDULED, _S.RETRYING)),
-    )
-    moved = await transition(
-        session,
-        [Move(row.id, row.status, _S.HELD, {"last_error": reason}, error=reason) for row in rows],
-        now=now,
-        locked={row.id: row for row in rows},
-    )
-    return len(moved)
+    return len(await _hold_waiting(session, [Delivery.channel_id == channel_id], reason, now=now))
 
 
 async def release_channel(

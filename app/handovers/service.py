@@ -85,12 +85,7 @@ async def _member(
 ) -> tuple[Person, Membership]:
     found = await people.get_member(session, actor.organisation_id, person_id)
     if found is None:
-        raise AppError(
-            "not_found",
-            field=field,
-            thing={"en": "person", "fr": "personne"},
-            hint="/api/v1/people",
-        )
+        raise not_found("person", "personne", "/api/v1/people", field=field)
     return found
 
 

@@ -46,7 +46,7 @@ async def ensure_can_sign(
     if member is None:
         raise AppError("account_inactive")
     person, membership = member
-    if membership.left_at is not None and as_utc(membership.left_at) <= at:
+    if people.has_left(membership, at):
         raise AppError("author_left", name=person.full_name)
     if not await identity.is_attested(session, person):
         raise AppError("author_not_attested")
