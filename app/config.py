@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -59,8 +60,33 @@ class Settings(BaseSettings):
         ge=1,
         description="Give up this long after the scheduled time (per client too).",
     )
-    session_max_age: int = Field(default=14 * 24 * 3600, description="Web session lifetime (s).")
-    secure_cookies: bool = Field(default=False, description="Set on HTTPS deployments.")
+    session_max_age: int = Field(
+        default=14 * 24 * 3600, ge=60, description="Longest a web session lasts, from sign-in (s)."
+    )
+    session_idle_timeout: int = Field(
+        default=3 * 24 * 3600, ge=60, description="A web session ends after this long unused (s)."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark cookies `Secure` even when BYLINE_BASE_URL is http (they always are "
+        "when it is https).",
+    )
+    login_account_limits: str = Field(
+        default="10/minute;20/hour;50/day",
+        description="Failed sign-ins an account may have before sign-ins to it wait.",
+    )
+    login_address_limits: str = Field(
+        default="30/minute;200/hour;1000/day",
+        description="Failed sign-ins a client address may have before its sign-ins wait.",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where login failures are counted (a `limits` async storage URI); set a "
+        "shared one, e.g. async+redis://…, when several API processes serve.",
+    )
+    max_body_size: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted (bytes)."
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="`json`: one JSON object a line, for log collectors."
     )
@@ -80,6 +106,17 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
     )
+
+    @field_validator("login_account_limits", "login_address_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(
+                "write limits as COUNT/PERIOD separated by “;”, e.g. 10/minute;20/hour"
+            ) from error
+        return value
 
     @field_validator("metrics_token", mode="before")
     @classmethod
@@ -116,6 +153,15 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def https(self) -> bool:
+        """Served over https (behind a proxy): cookies are Secure and HSTS is sent."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies or self.https
+
+    @property
     def base_url_configured(self) -> bool:
         return self._base_url_configured
 
@@ -130,8 +176,15 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return _async_driver(self.database_url)
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.var_dir / 'byline.db').resolve()}"
+        self.make_var_dir()
+        database = self.var_dir / "byline.db"
+        # Readable by its owner only; SQLite gives its -wal and -shm files the same mode.
+        database.touch(mode=0o600, exist_ok=True)
+        return f"sqlite+aiosqlite:///{database.resolve()}"
+
+    def make_var_dir(self) -> None:
+        """var/ holds the database and the key: created readable by its owner only."""
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     @cached_property
     def resolved_secret_key(self) -> str:
@@ -141,7 +194,7 @@ class Settings(BaseSettings):
         key_file = self.var_dir / "secret_key"
         if key_file.is_file():
             return key_file.read_text().strip()
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.make_var_dir()
         key = secrets.token_urlsafe(48)
         key_file.touch(mode=0o600)
         key_file.write_text(key)

@@ -470,6 +470,39 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Le client {client_id} figure deux fois dans « successors » : un client passe à une "
         "seule personne. Gardez une ligne par client.",
     ),
+    # Sessions, sign-ins and requests refused before they reach an endpoint (issue 9).
+    "login_throttled": ErrorSpec(
+        429,
+        "Too many failed sign-ins for this account or from this address. Wait {wait} and try "
+        "again. Forgot your password? Ask an owner or a manager to set a new one.",
+        "Trop d'échecs de connexion pour ce compte ou depuis cette adresse. Patientez "
+        "{wait} puis réessayez. Mot de passe oublié ? Demandez à un propriétaire ou à un "
+        "responsable de vous en définir un nouveau.",
+    ),
+    "sessions_owner_only": ErrorSpec(
+        403,
+        "Only an owner can see or end someone else's sessions. You can see and end your own.",
+        "Seul un propriétaire peut voir ou fermer les sessions d'une autre personne. Vous "
+        "pouvez voir et fermer les vôtres.",
+    ),
+    "csrf_failed": ErrorSpec(
+        403,
+        "This form has expired or did not come from Byline. Reload the page and send it again.",
+        "Ce formulaire a expiré ou ne vient pas de Byline. Rechargez la page et renvoyez-le.",
+    ),
+    "invalid_form": ErrorSpec(
+        400,
+        "The form could not be read ({detail}). Send it again from the page.",
+        "Le formulaire n'a pas pu être lu ({detail}). Renvoyez-le depuis la page.",
+    ),
+    "body_too_large": ErrorSpec(
+        413,
+        "The request is larger than {limit}. Send less at once (for example fewer posts per "
+        "bulk request), or ask the administrator to raise BYLINE_MAX_BODY_SIZE.",
+        "La requête dépasse {limit}. Envoyez-en moins à la fois (par exemple moins de "
+        "publications par envoi groupé), ou demandez à l'administrateur d'augmenter "
+        "BYLINE_MAX_BODY_SIZE.",
+    ),
     "internal_error": ErrorSpec(
         500,
         "Something went wrong on our side; nothing was changed. Try again, and tell your "
@@ -490,6 +523,7 @@ class AppError(Exception):
         field: str | None = None,
         status: int | None = None,
         items: list[tuple[int, "AppError"]] | None = None,
+        headers: dict[str, str] | None = None,
         **params: Any,
     ) -> None:
         spec = CATALOGUE[code]
@@ -499,6 +533,8 @@ class AppError(Exception):
         self.params = params
         self.items = items or []
         """Per-item refusals of a batch (bulk_refused): (index, why)."""
+        self.headers = headers or {}
+        """Sent with the refusal (Retry-After)."""
         super().__init__(code)
 
     def message(self, locale: str) -> str:
@@ -566,9 +602,10 @@ def install_error_handlers(app: FastAPI, *, render_html: HtmlRenderer) -> None:
     async def app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
         page = render_html(request, exc)
-        if page is not None:
-            return page
-        return JSONResponse(exc.payload(request_locale(request)), status_code=exc.status)
+        if page is None:
+            page = JSONResponse(exc.payload(request_locale(request)), status_code=exc.status)
+        page.headers.update(exc.headers)
+        return page
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

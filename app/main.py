@@ -8,15 +8,14 @@ from pathlib import Path
 
 import fastapi_offline
 import httpx
-from asgi_csrf import asgi_csrf
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
+from secure.middleware import SecureASGIMiddleware
 
 from app import schema
 from app.accounts.endpoints import router as tokens_router
+from app.accounts.endpoints import sessions_router
 from app.blog.pages import router as blog_router
 from app.blog.store import DatabaseArticleStore
 from app.channels.endpoints import router as channels_router
@@ -30,14 +29,17 @@ from app.errors import install_error_handlers
 from app.handovers.endpoints import router as handovers_router
 from app.kit.crypto import fernet_for
 from app.kit.logs import RequestIdMiddleware
+from app.kit.throttle import LoginThrottle
 from app.kit.time import Clock, utc_now
 from app.operations.endpoints import router as operations_router
+from app.paths import STATIC_DIR
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
 from app.state import AppState
 from app.transparency.pages import router as transparency_router
+from app.web.guards import BodyLimit, CsrfGuard, security_headers
 from app.web.pages import router as web_router
-from app.web.rendering import render_error
+from app.web.rendering import render, render_error
 from connectors.base import Connector, HostServices
 from connectors.registry import ConnectorRegistry, discover
 
@@ -85,6 +87,11 @@ def build_state(
         http=http,
         registry=registry,
         fernet=fernet_for(settings.resolved_secret_key),
+        throttle=LoginThrottle(
+            settings.rate_limit_storage,
+            settings.login_account_limits,
+            settings.login_address_limits,
+        ),
         clock=clock,
     )
 
@@ -136,6 +143,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     for router in (
         people_router,
+        sessions_router,
         tokens_router,
         clients_router,
         engagements_router,
@@ -149,35 +157,27 @@ def create_app(
 
     app.mount("/docs/assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="Byline API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon.png",
-        )
+        # Swagger UI started from static/docs.js: the Content-Security-Policy allows no inline
+        # script.
+        return render("docs.html", locale="en")
 
     app.include_router(operations_router)
     app.include_router(blog_router)
     app.include_router(transparency_router)
     app.include_router(web_router)
     install_error_handlers(app, render_html=render_error)
+    # Outermost last: request id, then headers on every answer, then the size limit (before
+    # asgi_csrf reads a form), then CSRF.
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key,
-        session_cookie="byline_session",
-        max_age=settings.session_max_age,
-        same_site="lax",
-        https_only=settings.secure_cookies,
+        CsrfGuard,
+        secret=settings.resolved_secret_key,
+        secure_cookie=settings.cookies_secure,
     )
-    # Forms carry a CSRF token; the API authenticates with bearer tokens, never cookies.
-    app.add_middleware(
-        asgi_csrf,
-        signing_secret=settings.resolved_secret_key,
-        skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
-        always_protect={"/login", "/setup", "/logout", "/lang"},
-    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_size)
+    app.add_middleware(SecureASGIMiddleware, secure=security_headers(https=settings.https))
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import SessionFactory
+from app.kit.throttle import LoginThrottle
 from app.kit.time import Clock, utc_now
 from connectors.registry import ConnectorRegistry
 
@@ -20,4 +21,5 @@ class AppState:
     http: httpx.AsyncClient
     registry: ConnectorRegistry
     fernet: Fernet
+    throttle: LoginThrottle
     clock: Clock = field(default=utc_now)

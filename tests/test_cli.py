@@ -71,7 +71,7 @@ async def test_setup_then_token_then_api(tmp_path: Path, make_app: AppFactory) -
                 "password": "a long enough password",
             },
         )
-        assert done.status_code == 303 and done.headers["location"] == "/app"
+        assert done.status_code == 303 and done.headers["location"] == f"{BASE_URL}/app"
 
 
 def test_setup_refuses_a_handle_and_an_existing_email(tmp_path: Path) -> None:
