@@ -36,7 +36,9 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_new_token_is_shown_once_and_works(api: httpx.AsyncClient, state: AppState) -> None:
     org = await setup_org(state)
-    created = await ok(await post_json(api, "/tokens", org.owner_token, {"name": "laptop"}), 201)
+    answer = await post_json(api, "/tokens", org.owner_token, {"name": "laptop"})
+    assert answer.headers["cache-control"] == "no-store"  # no cache keeps the value
+    created = await ok(answer, 201)
     assert created["name"] == "laptop"
     assert created["revoked_at"] is None
     token = created["token"]

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.accounts import service, sessions
 from app.accounts.dependencies import CurrentActor, Session, State
@@ -28,10 +28,11 @@ async def list_tokens(actor: CurrentActor, session: Session) -> list[TokenRead]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
 async def create_token(
-    data: TokenCreate, actor: CurrentActor, session: Session, state: State
+    data: TokenCreate, actor: CurrentActor, session: Session, state: State, response: Response
 ) -> TokenCreated:
     """A new token for yourself. Its value is in this response only: store it now."""
     token, raw = await service.create_token(session, actor, data.name, now=state.clock())
+    response.headers["Cache-Control"] = "no-store"  # no cache keeps the secret
     return TokenCreated(**_read(token).model_dump(), token=raw)
 
 
