@@ -5,6 +5,7 @@ import os
 import re
 import stat
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,8 +14,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from app.accounts import service as accounts
 from app.config import Settings
 from app.db import unit_of_work
+from app.kit.time import utc_now
 from app.models import AuditEvent
 from app.state import AppState
 from tests.conftest import BASE_URL, AppFactory
@@ -139,8 +142,6 @@ async def test_an_owner_ends_someone_s_sessions_and_a_cm_cannot_end_the_owner_s(
         await log_in(cm_web, "guy@cl-consult.fr", "a long enough passphrase 7")
         await log_in(web)
         async with unit_of_work(state.session_factory) as session:
-            from app.accounts import service as accounts
-
             _, cm_token = await accounts.create_token(
                 session, await accounts.actor_for(session, cm_id), "cm", now=state.clock()
             )
@@ -367,3 +368,28 @@ def test_var_and_the_database_are_readable_by_their_owner_only(tmp_path: Path) -
     assert stat.S_IMODE(os.stat(var_dir).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(var_dir / "secret_key").st_mode) == 0o600
+
+
+async def test_a_session_ends_when_unused_too_long_and_at_its_age_limit(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    now = [utc_now()]
+    app = await make_app(
+        clock=lambda: now[0],
+        settings=settings.model_copy(
+            update={"session_idle_timeout": 3600, "session_max_age": 5 * 3600}
+        ),
+    )
+    await setup_org(app.state.byline)
+    async with browser(app) as web:
+        await log_in(web)
+        for _ in range(4):  # used every 50 minutes: the idle limit never comes
+            now[0] += timedelta(minutes=50)
+            assert await signed_in(web)
+        now[0] += timedelta(minutes=50)  # 4 h 10 min in
+        assert await signed_in(web)
+        now[0] += timedelta(minutes=55)  # past 5 h since sign-in
+        assert not await signed_in(web)
+        await log_in(web)
+        now[0] += timedelta(minutes=61)  # an hour and a minute unused
+        assert not await signed_in(web)
