@@ -201,7 +201,10 @@ class Connector(ABC):
     async def check(self, channel: ChannelContext) -> CheckResult:
         """Check that the channel can be published to (credentials valid, page reachable).
 
-        Must not publish anything. The default says the configuration was accepted.
+        Must not publish anything. Its `detail` and its errors' messages go straight back to
+        the person who asked: of the destination's answers, repeat only what identifies the
+        account (a user's or a page's name), never other text of a body. The default says the
+        configuration was accepted.
         """
         return CheckResult(ok=True, detail="configuration accepted")
 
