@@ -4,12 +4,12 @@ import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -106,6 +106,21 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
     )
+    allow_private_destinations: Annotated[
+        tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
+    ] = Field(
+        default=(),
+        description="Networks that are not public but that channels may reach all the same "
+        "(comma-separated, e.g. `192.168.1.0/24,10.0.0.0/8`): a WordPress on the agency's LAN.",
+    )
+
+    @field_validator("allow_private_destinations", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        return tuple(_network(item) for item in items if not isinstance(item, str) or item.strip())
 
     @field_validator("login_account_limits", "login_address_limits")
     @classmethod
@@ -199,6 +214,28 @@ class Settings(BaseSettings):
         key_file.touch(mode=0o600)
         key_file.write_text(key)
         return key
+
+
+def _network(item: object) -> object:
+    """One network of BYLINE_ALLOW_PRIVATE_DESTINATIONS; an address alone is a network of one."""
+    if not isinstance(item, str):
+        return item
+    text = item.strip()
+    try:
+        return ipaddress.ip_network(text)
+    except ValueError:
+        pass
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"“{text}” is not a network: write networks such as 192.168.1.0/24, 10.0.0.0/8, "
+            "fd00::/8 or one address such as 192.168.1.20, separated by commas"
+        ) from None
+    raise ValueError(
+        f"“{text}” has bits set after its /{network.prefixlen}: write {network} for the whole "
+        f"network, or {text.split('/')[0]} for that one address"
+    )
 
 
 def listening_url(host: str, port: int) -> str:

@@ -165,6 +165,28 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "The {part} of this {kind} channel is not right: {detail}.",
         "La partie {part} de ce canal {kind} ne convient pas : {detail}.",
     ),
+    "destination_not_public": ErrorSpec(
+        422,
+        "Byline does not send requests to {host}: it is not a public internet address, or its "
+        "name leads to one (this machine, a private or link-local network, a cloud metadata "
+        "service…). Give the site's public address. If the site really is on your own "
+        "network, the operator can allow that network with BYLINE_ALLOW_PRIVATE_DESTINATIONS "
+        "(e.g. 192.168.1.0/24); then save the channel again.",
+        "Byline n'envoie pas de requêtes à {host} : ce n'est pas une adresse publique "
+        "d'Internet, ou son nom mène à une telle adresse (cette machine, un réseau privé ou "
+        "local au lien, un service de métadonnées d'hébergeur…). Donnez l'adresse publique du "
+        "site. Si le site est bien sur votre propre réseau, l'administrateur peut autoriser ce "
+        "réseau avec BYLINE_ALLOW_PRIVATE_DESTINATIONS (par exemple 192.168.1.0/24) ; "
+        "enregistrez ensuite le canal de nouveau.",
+    ),
+    "destination_unresolved": ErrorSpec(
+        422,
+        "The name {host} does not resolve from this Byline: no address answers for it. Check "
+        "the spelling of the address; for a new site, try again once its DNS is published.",
+        "Le nom {host} ne se résout pas depuis ce Byline : aucune adresse ne lui répond. "
+        "Vérifiez l'orthographe de l'adresse ; pour un nouveau site, réessayez une fois son DNS "
+        "publié.",
+    ),
     "channel_exists": ErrorSpec(
         409,
         "This client already has a built-in blog channel; each client has one blog.",

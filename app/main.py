@@ -41,6 +41,7 @@ from app.web.guards import BodyLimit, CsrfGuard, security_headers
 from app.web.pages import router as web_router
 from app.web.rendering import render, render_error
 from connectors.base import Connector, HostServices
+from connectors.destinations import DestinationPolicy, GuardedTransport, Resolver, system_resolver
 from connectors.registry import ConnectorRegistry, discover
 
 log = logging.getLogger("byline")
@@ -64,15 +65,29 @@ def build_state(
     clock: Clock = utc_now,
     connectors: dict[str, type[Connector]] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
 ) -> AppState:
+    """Everything the process shares. Every connector's HTTP goes through one client whose
+    transport refuses destinations that are not public (`connectors.destinations`), with
+    `resolver` looking names up (tests inject one). An injected `http_transport` (tests'
+    `httpx.MockTransport`) replaces the network, guard included: it opens no connection. Channel
+    settings are checked against the same policy when they are written, either way."""
     engine = create_engine(settings.resolved_database_url)
     factory = create_session_factory(engine)
+    destinations = DestinationPolicy(
+        settings.allow_private_destinations, resolver=resolver or system_resolver
+    )
+    if http_transport is None:
+        # Room for every connector call the dispatcher may have in flight at once.
+        limits = httpx.Limits(max_connections=max(100, settings.dispatch_concurrency + 20))
+        http_transport = GuardedTransport(destinations, limits=limits)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.publish_timeout, connect=10.0),
-        # Room for every connector call the dispatcher may have in flight at once.
-        limits=httpx.Limits(max_connections=max(100, settings.dispatch_concurrency + 20)),
         transport=http_transport,
         headers={"User-Agent": "Byline/0.1"},
+        # Neither proxies (they would connect where the guard cannot see) nor ~/.netrc
+        # credentials from the environment.
+        trust_env=False,
     )
     host = HostServices(
         http=http,
@@ -92,6 +107,7 @@ def build_state(
             settings.login_account_limits,
             settings.login_address_limits,
         ),
+        destinations=destinations,
         clock=clock,
     )
 
@@ -109,13 +125,18 @@ def create_app(
     clock: Clock = utc_now,
     connectors: dict[str, type[Connector]] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(
-            settings, clock=clock, connectors=connectors, http_transport=http_transport
+            settings,
+            clock=clock,
+            connectors=connectors,
+            http_transport=http_transport,
+            resolver=resolver,
         )
         if migrate:
             await schema.upgrade_engine(state.engine)

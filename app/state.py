@@ -10,6 +10,7 @@ from app.config import Settings
 from app.db import SessionFactory
 from app.kit.throttle import LoginThrottle
 from app.kit.time import Clock, utc_now
+from connectors.destinations import DestinationPolicy
 from connectors.registry import ConnectorRegistry
 
 
@@ -22,4 +23,6 @@ class AppState:
     registry: ConnectorRegistry
     fernet: Fernet
     throttle: LoginThrottle
+    destinations: DestinationPolicy
+    """Which addresses outgoing requests may reach; the HTTP client's transport enforces it."""
     clock: Clock = field(default=utc_now)
