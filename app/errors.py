@@ -54,9 +54,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     "owner_only": ErrorSpec(
         403,
-        "Only an owner can give the owner or manager role. Ask an owner.",
-        "Seul un propriétaire peut donner le rôle de propriétaire ou de responsable. "
-        "Demandez-le à un propriétaire.",
+        "Only an owner can do this: give or change a role, or change, withdraw the attestation "
+        "of or mark as leaving an owner or a manager (a manager does it for community managers). "
+        "Ask an owner.",
+        "Seul un propriétaire peut faire cela : donner ou changer un rôle, ou modifier, retirer "
+        "l'attestation ou déclarer le départ d'un propriétaire ou d'un responsable (un "
+        "responsable le fait pour les community managers). Demandez-le à un propriétaire.",
     ),
     "not_found": ErrorSpec(
         404,
@@ -469,6 +472,31 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Keep one line per client.",
         "Le client {client_id} figure deux fois dans « successors » : un client passe à une "
         "seule personne. Gardez une ligne par client.",
+    ),
+    # -- who may change whom (issue 9): the roles table of README.md ---------------------------
+    "rename_self": ErrorSpec(
+        403,
+        "Nobody changes their own signing name: it must be attested again, by someone else. Ask "
+        "an owner or a manager to change it; they can then attest the new name.",
+        "Personne ne modifie son propre nom de signature : il doit être attesté de nouveau, par "
+        "quelqu'un d'autre. Demandez à un propriétaire ou à un responsable de le modifier ; il "
+        "pourra ensuite attester le nouveau nom.",
+    ),
+    "withdraw_self": ErrorSpec(
+        403,
+        "You cannot withdraw your own attestation. If it vouches for a wrong name, ask another "
+        "owner or manager: they can correct the name and attest it again.",
+        "Vous ne pouvez pas retirer votre propre attestation. Si elle garantit un nom erroné, "
+        "demandez à un autre propriétaire ou responsable : il peut corriger le nom et l'attester "
+        "de nouveau.",
+    ),
+    "last_owner": ErrorSpec(
+        409,
+        "{name} is the organisation's last owner, and an organisation always keeps one. Make "
+        'someone else an owner first (PATCH /api/v1/people/{{id}} with "role": "owner").',
+        "{name} est le dernier propriétaire de l'organisation, qui en garde toujours un. Nommez "
+        "d'abord quelqu'un d'autre propriétaire (PATCH /api/v1/people/{{id}} avec "
+        '"role": "owner").',
     ),
     "internal_error": ErrorSpec(
         500,

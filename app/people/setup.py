@@ -75,6 +75,21 @@ async def setup_organisation(
         at=now,
         data={"name": organisation.name, "owner": owner.full_name},
     )
+    # The owner's history starts as anyone's does (GET /people/{id}/history), by Byline itself.
+    for action, data in (
+        ("person.created", {"full_name": owner.full_name, "role": str(Role.OWNER)}),
+        ("person.attested", {"method": str(identity.AttestMethod.SETUP), "name": owner.full_name}),
+    ):
+        audit.record(
+            session,
+            organisation_id=organisation.id,
+            actor_id=None,
+            action=action,
+            subject_type="person",
+            subject_id=owner.id,
+            at=now,
+            data=data,
+        )
     return SetupResult(organisation=organisation, owner=owner)
 
 
