@@ -498,6 +498,46 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "d'abord quelqu'un d'autre propriétaire (PATCH /api/v1/people/{{id}} avec "
         '"role": "owner").',
     ),
+    # -- new passwords (issue 9, NIST SP 800-63B): app/kit/passwords.py -------------------------
+    "password_too_short": ErrorSpec(
+        422,
+        "This password has {length} characters; it needs at least {minimum}. A few unrelated "
+        "words make a password long enough and easy to remember.",
+        "Ce mot de passe a {length} caractères ; il en faut au moins {minimum}. Quelques mots "
+        "sans rapport entre eux font un mot de passe assez long et facile à retenir.",
+    ),
+    "password_too_long": ErrorSpec(
+        422,
+        "This password has {length} characters; at most {maximum} are accepted. Choose a "
+        "shorter one.",
+        "Ce mot de passe a {length} caractères ; {maximum} au plus sont acceptés. Choisissez-en "
+        "un plus court.",
+    ),
+    "password_too_common": ErrorSpec(
+        422,
+        "This password is one of the most common passwords or words, perhaps with a few digits "
+        "or symbols added, and would be among the first tried. Choose another, such as a few "
+        "unrelated words of your own.",
+        "Ce mot de passe est l'un des mots de passe ou des mots les plus courants, peut-être avec "
+        "quelques chiffres ou symboles en plus, et serait parmi les premiers essayés. "
+        "Choisissez-en un autre, par exemple quelques mots sans rapport entre eux.",
+    ),
+    "password_repetitive": ErrorSpec(
+        422,
+        "This password is made of repeated characters, sequences, keyboard rows or dates (like "
+        "“aaaa”, “abcabc”, “12345”, “qwerty”), which are guessed at once. Choose another, such "
+        "as a few unrelated words.",
+        "Ce mot de passe est fait de caractères répétés, de suites, de rangées du clavier ou de "
+        "dates (comme « aaaa », « abcabc », « 12345 », « azerty »), devinés tout de suite. "
+        "Choisissez-en un autre, par exemple quelques mots sans rapport entre eux.",
+    ),
+    "password_contains_name": ErrorSpec(
+        422,
+        "This password contains “{word}”, taken from your name, your e-mail address or the name "
+        "Byline: such words are tried first. Choose a password without it.",
+        "Ce mot de passe contient « {word} », tiré de votre nom, de votre adresse e-mail ou du "
+        "nom Byline : ces mots sont essayés en premier. Choisissez un mot de passe sans lui.",
+    ),
     "internal_error": ErrorSpec(
         500,
         "Something went wrong on our side; nothing was changed. Try again, and tell your "

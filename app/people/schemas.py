@@ -6,6 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from app.accounts.actor import Role
 from app.kit.email import Email
 
+_LOGIN_RULES = (
+    "10 to 256 characters; not a common password or word, not made of repeats, sequences or "
+    "keyboard rows, and without your name, your e-mail address or “byline”."
+)
+
 
 class NameCheckRead(BaseModel):
     verdict: Literal["accept", "review", "refuse"]
@@ -39,7 +44,7 @@ class PersonCreate(BaseModel):
     role: Role = Role.CM
     role_title: str | None = Field(default=None, max_length=120)
     photo_url: HttpUrl | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    password: str | None = Field(default=None, description=_LOGIN_RULES)
     locale: Literal["en", "fr"] | None = Field(
         default=None,
         description="Language of the web app and messages; default: the organisation's.",
@@ -107,7 +112,7 @@ class PersonUpdate(BaseModel):
     role_title: str | None = Field(default=None, max_length=120)
     photo_url: HttpUrl | None = None
     locale: Literal["en", "fr"] | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    password: str | None = Field(default=None, description="Your own only. " + _LOGIN_RULES)
     role: Role | None = Field(
         default=None,
         description="Owners only; the organisation keeps at least one owner.",

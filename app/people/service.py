@@ -16,7 +16,7 @@ from app.kit.passwords import hash_password
 from app.kit.time import as_utc, utc_now
 from app.models import Membership, Person
 from app.people import history as person_history
-from app.people import repository
+from app.people import passwords, repository
 from app.people.schemas import (
     HistoryEntry,
     NameCheckRead,
@@ -69,6 +69,8 @@ async def create(
     _ensure_name_allowed(actor, result, data.confirm_name)
     if await repository.email_exists(session, data.email):
         raise AppError("email_taken", field="email")
+    if data.password is not None:
+        passwords.check(data.password, email=data.email, names=[data.full_name, data.short_name])
     organisation = await repository.get_organisation(session, actor.organisation_id)
     person = Person(
         email=data.email,
@@ -158,7 +160,10 @@ async def update(
         if name in fields and value != getattr(person, name):
             changes[name] = [getattr(person, name), value]
             setattr(person, name, value)
-    if "password" in fields and data.password:
+    if "password" in fields and data.password is not None:
+        passwords.check(
+            data.password, email=person.email, names=[person.full_name, person.short_name]
+        )
         person.password_hash = hash_password(data.password)
         changes["password_changed"] = True
     person.updated_at = now

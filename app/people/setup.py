@@ -15,7 +15,7 @@ from app.kit.email import normalise_email
 from app.kit.passwords import hash_password
 from app.kit.validation_messages import describe
 from app.models import Membership, Organisation, Person
-from app.people import repository
+from app.people import passwords, repository
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ async def setup_organisation(
         raise AppError("name_refused", field="full_name", detail=identity.refusal(name_check))
     if await repository.email_exists(session, email):
         raise AppError("email_taken", field="email")
+    if password is not None:
+        passwords.check(password, email=email, names=[full_name, short_name])
     organisation = await repository.add_organisation(
         session, Organisation(name=organisation_name.strip(), locale=locale, created_at=now)
     )
