@@ -99,8 +99,6 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
     password = _read_password(args)
-    if password is not None and len(password) < 10:
-        raise SystemExit("the password needs at least 10 characters")
     schema.upgrade(settings.resolved_database_url)
     from app.people import setup
 

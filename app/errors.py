@@ -54,9 +54,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     "owner_only": ErrorSpec(
         403,
-        "Only an owner can give the owner or manager role. Ask an owner.",
-        "Seul un propriétaire peut donner le rôle de propriétaire ou de responsable. "
-        "Demandez-le à un propriétaire.",
+        "Only an owner can do this: give or change a role, or change, withdraw the attestation "
+        "of or mark as leaving an owner or a manager (a manager does it for community managers). "
+        "Ask an owner.",
+        "Seul un propriétaire peut faire cela : donner ou changer un rôle, ou modifier, retirer "
+        "l'attestation ou déclarer le départ d'un propriétaire ou d'un responsable (un "
+        "responsable le fait pour les community managers). Demandez-le à un propriétaire.",
     ),
     "not_found": ErrorSpec(
         404,
@@ -524,6 +527,71 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "La requête dépasse {limit}. Envoyez-en moins à la fois (par exemple moins de "
         "publications par envoi groupé), ou demandez à l'administrateur d'augmenter "
         "BYLINE_MAX_BODY_SIZE.",
+    ),
+    # -- who may change whom (issue 9): the roles table of README.md ---------------------------
+    "rename_self": ErrorSpec(
+        403,
+        "Nobody changes their own signing name: it must be attested again, by someone else. Ask "
+        "an owner or a manager to change it; they can then attest the new name.",
+        "Personne ne modifie son propre nom de signature : il doit être attesté de nouveau, par "
+        "quelqu'un d'autre. Demandez à un propriétaire ou à un responsable de le modifier ; il "
+        "pourra ensuite attester le nouveau nom.",
+    ),
+    "withdraw_self": ErrorSpec(
+        403,
+        "You cannot withdraw your own attestation. If it vouches for a wrong name, ask another "
+        "owner or manager: they can correct the name and attest it again.",
+        "Vous ne pouvez pas retirer votre propre attestation. Si elle garantit un nom erroné, "
+        "demandez à un autre propriétaire ou responsable : il peut corriger le nom et l'attester "
+        "de nouveau.",
+    ),
+    "last_owner": ErrorSpec(
+        409,
+        "{name} is the organisation's last owner, and an organisation always keeps one. Make "
+        'someone else an owner first (PATCH /api/v1/people/{{id}} with "role": "owner").',
+        "{name} est le dernier propriétaire de l'organisation, qui en garde toujours un. Nommez "
+        "d'abord quelqu'un d'autre propriétaire (PATCH /api/v1/people/{{id}} avec "
+        '"role": "owner").',
+    ),
+    # -- new passwords (issue 9, NIST SP 800-63B): app/kit/passwords.py -------------------------
+    "password_too_short": ErrorSpec(
+        422,
+        "This password has {length} characters; it needs at least {minimum}. A few unrelated "
+        "words make a password long enough and easy to remember.",
+        "Ce mot de passe a {length} caractères ; il en faut au moins {minimum}. Quelques mots "
+        "sans rapport entre eux font un mot de passe assez long et facile à retenir.",
+    ),
+    "password_too_long": ErrorSpec(
+        422,
+        "This password has {length} characters; at most {maximum} are accepted. Choose a "
+        "shorter one.",
+        "Ce mot de passe a {length} caractères ; {maximum} au plus sont acceptés. Choisissez-en "
+        "un plus court.",
+    ),
+    "password_too_common": ErrorSpec(
+        422,
+        "This password is one of the most common passwords or words, perhaps with a few digits "
+        "or symbols added, and would be among the first tried. Choose another, such as a few "
+        "unrelated words of your own.",
+        "Ce mot de passe est l'un des mots de passe ou des mots les plus courants, peut-être avec "
+        "quelques chiffres ou symboles en plus, et serait parmi les premiers essayés. "
+        "Choisissez-en un autre, par exemple quelques mots sans rapport entre eux.",
+    ),
+    "password_repetitive": ErrorSpec(
+        422,
+        "This password is made of repeated characters, sequences, keyboard rows or dates (like "
+        "“aaaa”, “abcabc”, “12345”, “qwerty”), which are guessed at once. Choose another, such "
+        "as a few unrelated words.",
+        "Ce mot de passe est fait de caractères répétés, de suites, de rangées du clavier ou de "
+        "dates (comme « aaaa », « abcabc », « 12345 », « azerty »), devinés tout de suite. "
+        "Choisissez-en un autre, par exemple quelques mots sans rapport entre eux.",
+    ),
+    "password_contains_name": ErrorSpec(
+        422,
+        "This password contains “{word}”, taken from your name, your e-mail address or the name "
+        "Byline: such words are tried first. Choose a password without it.",
+        "Ce mot de passe contient « {word} », tiré de votre nom, de votre adresse e-mail ou du "
+        "nom Byline : ces mots sont essayés en premier. Choisissez un mot de passe sans lui.",
     ),
     "internal_error": ErrorSpec(
         500,

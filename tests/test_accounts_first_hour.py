@@ -125,13 +125,6 @@ async def test_a_new_person_in_an_english_organisation_speaks_english(
         ),
         (
             "/people",
-            person("x@agence.fr", password="short"),
-            "password",
-            "write at least 10 characters",
-            "écrivez au moins 10 caractères",
-        ),
-        (
-            "/people",
             person("x@agence.fr", full_name=""),
             "full_name",
             "it must not be empty",

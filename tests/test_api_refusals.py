@@ -355,6 +355,7 @@ async def two_organisations(state: AppState, http: httpx.AsyncClient) -> TwoOrgs
 Build = Callable[[Ids, Ids], tuple[str, str, dict[str, Any] | None]]
 CROSS_ORG: dict[str, tuple[str, Build]] = {
     "get person": ("owner", lambda t, own: ("GET", f"/people/{t.person}", None)),
+    "person history": ("owner", lambda t, own: ("GET", f"/people/{t.person}/history", None)),
     "attest person": (
         "owner",
         lambda t, own: ("POST", f"/people/{t.person}/attest", {"method": "id_document"}),

@@ -78,7 +78,7 @@ async def test_setup_to_signed_blog_article(make_app: AppFactory) -> None:
                     "role": "cm",
                     "role_title": "Community Manager",
                     "photo_url": "https://cl-consult.fr/team/mauricette.jpg",
-                    "password": "mauricette's passphrase",
+                    "password": "du pain au levain chaque matin",
                 },
             ),
             201,
@@ -118,7 +118,7 @@ async def test_setup_to_signed_blog_article(make_app: AppFactory) -> None:
             data={
                 "csrftoken": csrf,
                 "email": "mauricette@cl-consult.fr",
-                "password": "mauricette's passphrase",
+                "password": "du pain au levain chaque matin",
             },
         )
         assert logged.url.path == "/app"

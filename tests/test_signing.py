@@ -203,7 +203,7 @@ async def test_a_changed_name_needs_a_new_attestation_but_signed_posts_keep_thei
     renamed = await ok(
         await http.patch(
             f"/api/v1/people/{writer.person_id}",
-            headers=bearer(writer.token),
+            headers=bearer(writer.org.owner_token),  # nobody renames themselves
             json={"full_name": "Mauricette Leroux"},
         )
     )

@@ -1,12 +1,13 @@
 """The audit trail: append-only records of who did what."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import repository
 from app.models import AuditEvent
 
 _TABLE = cast(Table, AuditEvent.__table__)
@@ -42,3 +43,19 @@ async def record_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     if rows:
         # A Core insert: the ORM's bulk path costs more per row and returns nothing needed here.
         await session.execute(insert(_TABLE), list(rows))
+
+
+async def of_subject(
+    session: AsyncSession,
+    organisation_id: int,
+    subject_type: str,
+    subject_id: int,
+    actions: Collection[str],
+    *,
+    limit: int,
+    offset: int,
+) -> Sequence[AuditEvent]:
+    """The subject's events among `actions`, newest first."""
+    return await repository.of_subject(
+        session, organisation_id, subject_type, subject_id, actions, limit=limit, offset=offset
+    )

@@ -64,3 +64,9 @@ class ChannelRead(BaseModel):
 class ChannelCheckRead(BaseModel):
     ok: bool
     detail: str
+    status: str | None = Field(
+        default=None,
+        description="The channel's status after the check: a channel that needs reconnecting "
+        "(`needs_reauth`) goes back to `active` only when an owner or a manager checks it.",
+    )
+    released: int = Field(default=0, description="Held deliveries that went back to the queue.")

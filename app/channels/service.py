@@ -217,15 +217,39 @@ async def check(
 async def after_check(
     session: AsyncSession, actor: Actor, channel_id: int, result: ChannelCheckRead, *, now: datetime
 ) -> ChannelCheckRead:
-    """A channel that needed reconnecting and now checks fine goes back to work."""
+    """A channel that needed reconnecting and now checks fine goes back to work, with what it
+    held, when an owner or a manager checks it: releasing held posts is the decision of those
+    who may reconnect the channel. Anyone else's check only reports."""
     channel = await get(session, actor, channel_id)
     if not (result.ok and channel.status == "needs_reauth"):
-        return result
+        return result.model_copy(update={"status": channel.status})
+    if not actor.is_manager:
+        return result.model_copy(
+            update={
+                "status": channel.status,
+                "detail": f"{result.detail}; it stays held until an owner or a manager checks it",
+            }
+        )
     channel.status = "active"
     released = await deliveries.release_channel(
         session, channel.id, actor_id=actor.person_id, now=now
     )
-    return ChannelCheckRead(ok=True, detail=f"{result.detail}; {released} held deliveries released")
+    audit.record(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="channel.reconnected",
+        subject_type="channel",
+        subject_id=channel.id,
+        at=now,
+        data={"released": released},
+    )
+    return ChannelCheckRead(
+        ok=True,
+        detail=f"{result.detail}; {released} held deliveries released",
+        status=channel.status,
+        released=released,
+    )
 
 
 async def needs_reauth(

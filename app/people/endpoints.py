@@ -1,10 +1,13 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from app.accounts.dependencies import CurrentActor, Locale, Session, State
 from app.identity import service as identity
 from app.people import service
 from app.people.schemas import (
     AttestRequest,
+    HistoryEntry,
     PersonCreate,
     PersonRead,
     PersonUpdate,
@@ -80,12 +83,28 @@ async def withdraw_attestation(
     locale: Locale,
 ) -> PersonRead:
     """Withdraw the attestation: the person can no longer sign, and their scheduled posts are
-    held at dispatch."""
-    person, membership = await service.get(session, actor, person_id)
-    await identity.withdraw(session, actor, person, reason=data.reason, now=state.clock())
-    return (
-        await service.read_many(session, actor.organisation_id, [(person, membership)], locale)
-    )[0]
+    held at dispatch (an owner, or a manager for a community manager; never one's own)."""
+    row = await service.withdraw_attestation(
+        session, actor, person_id, reason=data.reason, now=state.clock()
+    )
+    return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
+
+
+@router.get("/{person_id}/history", response_model=list[HistoryEntry])
+async def person_history(
+    person_id: int,
+    actor: CurrentActor,
+    session: Session,
+    locale: Locale,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[HistoryEntry]:
+    """What happened to this person's signature and membership, newest first: name, short name,
+    role title and photo changes (old and new values), attestations and their withdrawal, role
+    changes, departure. For the person themselves, owners and managers."""
+    return await service.history(
+        session, actor, person_id, limit=limit, offset=offset, locale=locale
+    )
 
 
 @router.patch("/{person_id}", response_model=PersonRead)
@@ -97,8 +116,9 @@ async def update_person(
     state: State,
     locale: Locale,
 ) -> PersonRead:
-    """Change a profile (yourself, or anyone as owner or manager). A new `full_name` is checked
-    and withdraws the attestation until someone attests the new name; posts already signed keep
-    the signature they were signed with."""
+    """Change a profile: your own, a community manager's as a manager, anyone's as an owner. A
+    new `full_name` (never your own) is checked and withdraws the attestation until someone
+    attests the new name; posts already signed keep the signature they were signed with. `role`
+    is an owner's to change, and the organisation keeps an owner."""
     row = await service.update(session, actor, person_id, data, now=state.clock())
     return (await service.read_many(session, actor.organisation_id, [row], locale))[0]

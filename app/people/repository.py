@@ -1,10 +1,11 @@
 """SQL for people, their memberships and organisations."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.actor import Role
 from app.kit.email import stored_form
 from app.models import Membership, Organisation, Person
 
@@ -34,6 +35,34 @@ async def list_in_organisation(
     return [(row[0], row[1]) for row in rows]
 
 
+async def names_of(
+    session: AsyncSession, organisation_id: int, person_ids: Collection[int]
+) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.full_name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.organisation_id == organisation_id, Person.id.in_(person_ids))
+    )
+    return {person_id: full_name for person_id, full_name in rows}
+
+
+async def other_owners(session: AsyncSession, organisation_id: int, person_id: int) -> int:
+    """Owners of the organisation other than `person_id` with no departure, past or planned."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role == Role.OWNER,
+                Membership.left_at.is_(None),
+                Membership.person_id != person_id,
+            )
+        )
+        or 0
+    )
 
 
 async def email_exists(session: AsyncSession, email: str) -> bool:

@@ -6,6 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from app.accounts.actor import Role
 from app.kit.email import Email
 
+_LOGIN_RULES = (
+    "10 to 256 characters; not a common password or word, not made of repeats, sequences or "
+    "keyboard rows, and without your name, your e-mail address or “byline”."
+)
+
 
 class NameCheckRead(BaseModel):
     verdict: Literal["accept", "review", "refuse"]
@@ -39,9 +44,10 @@ class PersonCreate(BaseModel):
     role: Role = Role.CM
     role_title: str | None = Field(default=None, max_length=120)
     photo_url: HttpUrl | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    password: str | None = Field(default=None, description=_LOGIN_RULES)
     locale: Literal["en", "fr"] | None = Field(
-        default=None, description="Language of the web app and messages; default: the organisation's."
+        default=None,
+        description="Language of the web app and messages; default: the organisation's.",
     )
     confirm_name: bool = Field(
         default=False,
@@ -91,7 +97,8 @@ class WithdrawRequest(BaseModel):
 
 
 class PersonUpdate(BaseModel):
-    """Changing `full_name` withdraws the attestation: the new name must be attested again."""
+    """Changing `full_name` withdraws the attestation: the new name must be attested again (by
+    someone else: nobody changes their own name)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -105,5 +112,47 @@ class PersonUpdate(BaseModel):
     role_title: str | None = Field(default=None, max_length=120)
     photo_url: HttpUrl | None = None
     locale: Literal["en", "fr"] | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    password: str | None = Field(default=None, description="Your own only. " + _LOGIN_RULES)
+    role: Role | None = Field(
+        default=None,
+        description="Owners only; the organisation keeps at least one owner.",
+    )
     confirm_name: bool = Field(default=False, description="As in PersonCreate (owner or manager).")
+
+
+HistoryEvent = Literal[
+    "created", "profile_changed", "role_changed", "attested", "attestation_withdrawn", "left"
+]
+
+
+class HistoryActor(BaseModel):
+    id: int
+    full_name: str
+
+
+class HistoryChange(BaseModel):
+    field: Literal[
+        "full_name", "short_name", "role_title", "photo_url", "locale", "role", "password"
+    ]
+    old: str | None = Field(
+        description="None: empty, or not recorded (changes made before Byline kept old values)."
+    )
+    new: str | None = Field(description="None: empty (never shown for `password`).")
+
+
+class HistoryEntry(BaseModel):
+    """One thing that happened to a person: what every signature of theirs shows (name, role
+    title, photo), their attestation, their role and their departure."""
+
+    id: int
+    at: datetime
+    event: HistoryEvent
+    summary: str = Field(description="The event in words, in the caller's language.")
+    actor: HistoryActor | None = Field(description="Who did it; None: Byline itself.")
+    changes: list[HistoryChange] = Field(
+        description="profile_changed and role_changed: each field."
+    )
+    method: str | None = Field(description="attested: how the name was checked.")
+    attested_name: str | None = Field(description="attested: the name vouched for.")
+    reason: str | None = Field(description="attestation_withdrawn: why.")
+    left_at: datetime | None = Field(description="left: from when.")

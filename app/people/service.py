@@ -16,8 +16,15 @@ from app.identity.policy import NameCheck, Verdict
 from app.kit.passwords import hash_password
 from app.kit.time import as_utc, utc_now
 from app.models import Membership, Person
-from app.people import repository
-from app.people.schemas import NameCheckRead, PersonCreate, PersonRead, PersonUpdate
+from app.people import history as person_history
+from app.people import passwords, repository
+from app.people.schemas import (
+    HistoryEntry,
+    NameCheckRead,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+)
 
 
 async def name_context(session: AsyncSession, organisation_id: int) -> tuple[list[str], list[str]]:
@@ -63,6 +70,8 @@ async def create(
     _ensure_name_allowed(actor, result, data.confirm_name)
     if await repository.email_exists(session, data.email):
         raise AppError("email_taken", field="email")
+    if data.password is not None:
+        passwords.check(data.password, email=data.email, names=[data.full_name, data.short_name])
     organisation = await repository.get_organisation(session, actor.organisation_id)
     person = Person(
         email=data.email,
@@ -96,34 +105,66 @@ async def create(
     return person, membership, result
 
 
+def _may_change(actor: Actor, person: Person, membership: Membership) -> None:
+    """Anyone acts on their own profile; a manager on community managers; an owner on anyone."""
+    if person.id == actor.person_id:
+        return
+    if not actor.is_manager:
+        raise AppError("not_yourself")
+    if membership.role != Role.CM and actor.role != Role.OWNER:
+        raise AppError("owner_only")
+
+
+async def _keep_an_owner(
+    session: AsyncSession, organisation_id: int, person: Person, membership: Membership
+) -> None:
+    """An organisation always keeps an owner who is not leaving."""
+    if membership.role == Role.OWNER and not await repository.other_owners(
+        session, organisation_id, person.id
+    ):
+        raise AppError("last_owner", name=person.full_name)
+
+
 async def update(
     session: AsyncSession, actor: Actor, person_id: int, data: PersonUpdate, *, now: datetime
 ) -> tuple[Person, Membership]:
     person, membership = await get(session, actor, person_id)
-    if person.id != actor.person_id and not actor.is_manager:
-        raise AppError("not_yourself")
-    if "password" in data.model_fields_set and person.id != actor.person_id:
-        raise AppError("not_yourself", field="password")
     fields = data.model_fields_set
+    new_role = data.role if "role" in fields and data.role != membership.role else None
+    if new_role is not None and actor.role != Role.OWNER:
+        raise AppError("owner_only", field="role")
+    _may_change(actor, person, membership)
+    if "password" in fields and person.id != actor.person_id:
+        raise AppError("not_yourself", field="password")
+    if new_role is not None:
+        await _change_role(session, actor, person, membership, new_role, now=now)
     changes: dict[str, object] = {}
     if "full_name" in fields and data.full_name is not None:
         result = await check_name(session, actor.organisation_id, data.full_name)
         _ensure_name_allowed(actor, result, data.confirm_name)
         if result.normalised != person.full_name:
+            if person.id == actor.person_id:
+                raise AppError("rename_self", field="full_name")
             changes["full_name"] = [person.full_name, result.normalised]
             person.full_name = result.normalised
             # The attestation vouched for the old name; posts already signed keep theirs.
             await identity.withdraw(
                 session, actor, person, reason="name changed", now=now, by_system=True
             )
-    for name in ("short_name", "role_title", "locale"):
-        if name in fields and getattr(data, name) != getattr(person, name):
-            changes[name] = getattr(data, name)
-            setattr(person, name, getattr(data, name))
-    if "photo_url" in fields:
-        person.photo_url = str(data.photo_url) if data.photo_url else None
-        changes["photo_url"] = person.photo_url
-    if "password" in fields and data.password:
+    photo_url = str(data.photo_url) if data.photo_url else None
+    for name, value in (
+        ("short_name", data.short_name),
+        ("role_title", data.role_title),
+        ("locale", data.locale),
+        ("photo_url", photo_url),
+    ):
+        if name in fields and value != getattr(person, name):
+            changes[name] = [getattr(person, name), value]
+            setattr(person, name, value)
+    if "password" in fields and data.password is not None:
+        passwords.check(
+            data.password, email=person.email, names=[person.full_name, person.short_name]
+        )
         person.password_hash = hash_password(data.password)
         changes["password_changed"] = True
         # A stolen session cookie stops working with the old password.
@@ -131,17 +172,82 @@ async def update(
             session, person.id, now=now, reason="password_changed"
         )
     person.updated_at = now
+    if changes:
+        audit.record(
+            session,
+            organisation_id=actor.organisation_id,
+            actor_id=actor.person_id,
+            action="person.updated",
+            subject_type="person",
+            subject_id=person.id,
+            at=now,
+            data=changes,
+        )
+    return person, membership
+
+
+async def _change_role(
+    session: AsyncSession,
+    actor: Actor,
+    person: Person,
+    membership: Membership,
+    role: Role,
+    *,
+    now: datetime,
+) -> None:
+    """An owner's decision (update checked it)."""
+    if has_left(membership, now):
+        raise AppError("person_already_left")
+    await _keep_an_owner(session, actor.organisation_id, person, membership)
+    old = membership.role
+    membership.role = role
+    accounts.forget_tokens_of(session, person.id)  # a cached token holds the old role
     audit.record(
         session,
         organisation_id=actor.organisation_id,
         actor_id=actor.person_id,
-        action="person.updated",
+        action="person.role_changed",
         subject_type="person",
         subject_id=person.id,
         at=now,
-        data=changes,
+        data={"role": [old, str(role)]},
     )
+
+
+async def withdraw_attestation(
+    session: AsyncSession, actor: Actor, person_id: int, *, reason: str, now: datetime
+) -> tuple[Person, Membership]:
+    """An owner or manager withdraws someone else's attestation (a manager: a CM's)."""
+    actor.require_manager()
+    person, membership = await get(session, actor, person_id)
+    if person.id == actor.person_id:
+        raise AppError("withdraw_self")
+    _may_change(actor, person, membership)
+    await identity.withdraw(session, actor, person, reason=reason, now=now)
     return person, membership
+
+
+async def history(
+    session: AsyncSession, actor: Actor, person_id: int, *, limit: int, offset: int, locale: str
+) -> list[HistoryEntry]:
+    """What happened to a person's signature and membership, newest first: for the person
+    and for owners and managers."""
+    person, _ = await get(session, actor, person_id)
+    if person.id != actor.person_id:
+        actor.require_manager()
+    events = await audit.of_subject(
+        session,
+        actor.organisation_id,
+        "person",
+        person.id,
+        person_history.EVENTS,
+        limit=limit,
+        offset=offset,
+    )
+    actors = await repository.names_of(
+        session, actor.organisation_id, {e.actor_id for e in events if e.actor_id is not None}
+    )
+    return [person_history.entry(event, actors, locale) for event in events]
 
 
 async def check_can_leave(
@@ -156,6 +262,7 @@ async def check_can_leave(
         raise AppError("person_already_left")
     if membership.role != Role.CM and actor.role != Role.OWNER:
         raise AppError("owner_only")
+    await _keep_an_owner(session, actor.organisation_id, person, membership)
     return person, membership
 
 

@@ -15,7 +15,7 @@ from app.kit.email import normalise_email
 from app.kit.passwords import hash_password
 from app.kit.validation_messages import describe
 from app.models import Membership, Organisation, Person
-from app.people import repository
+from app.people import passwords, repository
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ async def setup_organisation(
         raise AppError("name_refused", field="full_name", detail=identity.refusal(name_check))
     if await repository.email_exists(session, email):
         raise AppError("email_taken", field="email")
+    if password is not None:
+        passwords.check(password, email=email, names=[full_name, short_name])
     organisation = await repository.add_organisation(
         session, Organisation(name=organisation_name.strip(), locale=locale, created_at=now)
     )
@@ -75,6 +77,21 @@ async def setup_organisation(
         at=now,
         data={"name": organisation.name, "owner": owner.full_name},
     )
+    # The owner's history starts as anyone's does (GET /people/{id}/history), by Byline itself.
+    for action, data in (
+        ("person.created", {"full_name": owner.full_name, "role": str(Role.OWNER)}),
+        ("person.attested", {"method": str(identity.AttestMethod.SETUP), "name": owner.full_name}),
+    ):
+        audit.record(
+            session,
+            organisation_id=organisation.id,
+            actor_id=None,
+            action=action,
+            subject_type="person",
+            subject_id=owner.id,
+            at=now,
+            data=data,
+        )
     return SetupResult(organisation=organisation, owner=owner)
 
 

@@ -94,7 +94,7 @@ async def setup_submit(
     organisation: Annotated[str, Form(min_length=1, max_length=200)],
     email: Annotated[str, Form(min_length=3, max_length=320)],
     full_name: Annotated[str, Form(min_length=1, max_length=200)],
-    password: Annotated[str, Form(min_length=10, max_length=1000)],
+    password: Annotated[str, Form(max_length=1000)],  # the rules: app.kit.passwords
     short_name: Annotated[str, Form(max_length=100)] = "",
     role_title: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:

@@ -57,7 +57,12 @@ async def test_a_facebook_page_channel_is_created_and_never_shows_its_token(
     assert channel["has_credentials"] is True
     assert PAGE_TOKEN not in created.text and PAGE_TOKEN not in listed.text
     # The check went through the connector with the decrypted token, and published nothing.
-    assert checked == {"ok": True, "detail": "page Boulangerie Corre"}
+    assert checked == {
+        "ok": True,
+        "detail": "page Boulangerie Corre",
+        "status": "active",
+        "released": 0,
+    }
     assert page.published == []
     async with unit_of_work(state.session_factory) as session:
         stored = (

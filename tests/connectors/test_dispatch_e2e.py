@@ -134,3 +134,46 @@ async def test_a_refused_token_holds_the_channel_until_it_is_reconnected(
     assert page.published == [
         "Bonjour.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
     ]
+
+
+async def test_a_cms_check_does_not_put_a_held_channel_back_to_work(
+    make_app: AppFactory,
+) -> None:
+    # Releasing what a channel held is the decision of those who may reconnect it.
+    page = FakePage()
+    app = await make_app(http_transport=httpx.MockTransport(page))
+    state = app.state.byline
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        writer = await engaged_writer(state, http)
+        owner = bearer(writer.org.owner_token)
+        channel = await _channel(
+            http,
+            writer,
+            "facebook_page",
+            {"page_id": PAGE_ID},
+            {"page_access_token": "an-expired-token"},
+        )
+        post = await _post_now(http, writer, [channel["id"]], body="Bonjour.")
+        await Dispatcher(state).tick()
+        check = f"/api/v1/channels/{channel['id']}/check"
+        await ok(
+            await http.patch(
+                f"/api/v1/channels/{channel['id']}",
+                headers=owner,
+                json={"credentials": {"page_access_token": PAGE_TOKEN}},
+            )
+        )
+        by_cm = await ok(await http.post(check, headers=bearer(writer.token)))
+        assert (by_cm["ok"], by_cm["status"], by_cm["released"]) == (True, "needs_reauth", 0)
+        assert "until an owner or a manager checks it" in by_cm["detail"]
+        await Dispatcher(state).tick()
+        still = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
+        assert still["deliveries"][0]["status"] == "held" and page.published == []
+
+        by_owner = await ok(await http.post(check, headers=owner))
+        assert (by_owner["status"], by_owner["released"]) == ("active", 1)
+        await Dispatcher(state).tick()
+        done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
+    assert done["status"] == "published"
