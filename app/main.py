@@ -9,13 +9,13 @@ from pathlib import Path
 import fastapi_offline
 import httpx
 from asgi_csrf import asgi_csrf
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import schema
+from app import openapi, schema
 from app.accounts.endpoints import router as tokens_router
 from app.blog.pages import router as blog_router
 from app.blog.store import DatabaseArticleStore
@@ -34,6 +34,7 @@ from app.kit.time import Clock, utc_now
 from app.operations.endpoints import router as operations_router
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
+from app.request_checks import refuse_nul
 from app.state import AppState
 from app.transparency.pages import router as transparency_router
 from app.web.pages import router as web_router
@@ -132,6 +133,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_nul)],
     )
     api = APIRouter(prefix="/api/v1")
     for router in (
@@ -164,6 +166,7 @@ def create_app(
     app.include_router(transparency_router)
     app.include_router(web_router)
     install_error_handlers(app, render_html=render_error)
+    openapi.install(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key,

@@ -3,6 +3,7 @@ from fastapi import APIRouter, status
 from app.accounts import service
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.accounts.schemas import TokenCreate, TokenCreated, TokenRead
+from app.kit.fields import Id
 from app.models import ApiToken
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -36,7 +37,7 @@ async def create_token(
 
 @router.delete("/{token_id}", response_model=TokenRead)
 async def revoke_token(
-    token_id: int, actor: CurrentActor, session: Session, state: State
+    token_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> TokenRead:
     """Revoke one of your tokens; requests carrying it get 401 from now on."""
     return _read(await service.revoke_token(session, actor, token_id, now=state.clock()))

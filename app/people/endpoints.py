@@ -2,6 +2,7 @@ from fastapi import APIRouter, status
 
 from app.accounts.dependencies import CurrentActor, Locale, Session, State
 from app.identity import service as identity
+from app.kit.fields import Id
 from app.people import service
 from app.people.schemas import (
     AttestRequest,
@@ -38,7 +39,7 @@ async def me(actor: CurrentActor, session: Session, locale: Locale) -> PersonRea
 
 @router.get("/{person_id}", response_model=PersonRead)
 async def get_person(
-    person_id: int, actor: CurrentActor, session: Session, locale: Locale
+    person_id: Id, actor: CurrentActor, session: Session, locale: Locale
 ) -> PersonRead:
     row = await service.get(session, actor, person_id)
     return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
@@ -46,7 +47,7 @@ async def get_person(
 
 @router.post("/{person_id}/attest", response_model=PersonRead)
 async def attest_person(
-    person_id: int,
+    person_id: Id,
     data: AttestRequest,
     actor: CurrentActor,
     session: Session,
@@ -72,7 +73,7 @@ async def attest_person(
 
 @router.post("/{person_id}/attest/withdraw", response_model=PersonRead)
 async def withdraw_attestation(
-    person_id: int,
+    person_id: Id,
     data: WithdrawRequest,
     actor: CurrentActor,
     session: Session,
@@ -90,7 +91,7 @@ async def withdraw_attestation(
 
 @router.patch("/{person_id}", response_model=PersonRead)
 async def update_person(
-    person_id: int,
+    person_id: Id,
     data: PersonUpdate,
     actor: CurrentActor,
     session: Session,

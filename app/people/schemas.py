@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.actor import Role
 from app.kit.email import Email
+from app.kit.fields import NOT_NULL, WebAddress
 
 
 class NameCheckRead(BaseModel):
@@ -38,7 +39,7 @@ class PersonCreate(BaseModel):
     short_name: str | None = Field(default=None, max_length=100)
     role: Role = Role.CM
     role_title: str | None = Field(default=None, max_length=120)
-    photo_url: HttpUrl | None = None
+    photo_url: WebAddress | None = None
     password: str | None = Field(default=None, min_length=10, max_length=1000)
     locale: Literal["en", "fr"] | None = Field(
         default=None, description="Language of the web app and messages; default: the organisation's."
@@ -100,10 +101,10 @@ class PersonUpdate(BaseModel):
         },
     )
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
     short_name: str | None = Field(default=None, max_length=100)
     role_title: str | None = Field(default=None, max_length=120)
-    photo_url: HttpUrl | None = None
-    locale: Literal["en", "fr"] | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=1000)
+    photo_url: WebAddress | None = None
+    locale: Annotated[Literal["en", "fr"] | None, NOT_NULL] = None
+    password: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=10, max_length=1000)
     confirm_name: bool = Field(default=False, description="As in PersonCreate (owner or manager).")
