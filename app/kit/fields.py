@@ -55,12 +55,15 @@ def _instant(value: datetime) -> datetime:
 
 def _iso_8601(value: Any) -> Any:
     # pydantic would also read "71299" as seconds since 1970: a time here is ISO 8601 text.
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise PydanticCustomError("datetime_parsing", "not an ISO 8601 time") from None
-    return value
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise PydanticCustomError("datetime_parsing", "not an ISO 8601 time") from None
+    if parsed.tzinfo is not None:
+        _instant(parsed)  # refused here, where the error still holds the text as it was sent
+    return parsed
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,11 @@ class PostCreate(BaseModel):
     client_id: Id
     channel_ids: list[Id] = Field(min_length=1, max_length=20)
     title: str | None = Field(default=None, max_length=300)
+    # The length is checked by the service (`body_too_long`, which says by how much); the
+    # schema states it all the same.
     body: str = Field(
-        description=f"Plain text (blogs keep a few inline tags); at most {BODY_MAX_LENGTH} characters."
+        description=f"Plain text (blogs keep a few inline tags); at most {BODY_MAX_LENGTH} characters.",
+        json_schema_extra={"maxLength": BODY_MAX_LENGTH},
     )
     link: WebAddress | None = None
     scheduled_at: str | None = Field(
@@ -62,7 +65,7 @@ class PostUpdate(BaseModel):
 
     channel_ids: list[Id] | None = Field(default=None, min_length=1, max_length=20)
     title: str | None = Field(default=None, max_length=300)
-    body: str | None = None
+    body: str | None = Field(default=None, json_schema_extra={"maxLength": BODY_MAX_LENGTH})
     link: WebAddress | None = None
     scheduled_at: str | None = Field(default=None, max_length=TIME_MAX_LENGTH)
 
