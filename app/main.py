@@ -34,7 +34,7 @@ from app.kit.time import Clock, utc_now
 from app.operations.endpoints import router as operations_router
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
-from app.request_checks import refuse_nul
+from app.request_checks import check_request
 from app.state import AppState
 from app.transparency.pages import router as transparency_router
 from app.web.pages import router as web_router
@@ -133,7 +133,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(refuse_nul)],
+        dependencies=[Depends(check_request)],
     )
     api = APIRouter(prefix="/api/v1")
     for router in (

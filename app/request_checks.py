@@ -5,9 +5,9 @@ field in a body: a misspelt filter (`?clientid=3`) would otherwise be ignored an
 filter had been given.
 
 NUL (U+0000) is refused anywhere a request carries text: the path, the query, a JSON body (keys
-and values, however deep) and a form. PostgreSQL cannot keep it in text at all and SQLite cuts
-text at it in places, so a NUL that got through would fail in one database and not the other;
-refused here, it is the same 422 `text_has_nul` on both, and nothing is written.
+and values, however deep) and a form. PostgreSQL cannot keep it in text at all (a 500 there),
+while SQLite would store it: refused here, it is the same 422 `text_has_nul` on both, and nothing
+is written.
 """
 
 import json
@@ -23,7 +23,7 @@ _JSON_NUL = b"\\u0000"  # JSON can carry NUL only escaped: a raw one is not vali
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-async def refuse_nul(request: Request) -> None:
+async def check_request(request: Request) -> None:
     """An app-wide dependency: runs before authentication and before the endpoint's own
     validation, so the answer does not depend on which of them would have looked first."""
     if NUL in request.scope["path"]:
@@ -55,21 +55,16 @@ async def refuse_nul(request: Request) -> None:
         raise AppError("text_has_nul", field=where)
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
-
-
-def _query_names(route: Any) -> frozenset[str]:
-    if not isinstance(route, APIRoute):
-        return frozenset()
-    names = _QUERY_NAMES.get(id(route))
-    if names is None:
-        found: set[str] = set()
+def _query_names(route: Any) -> set[str]:
+    """The query parameters the route reads, its dependencies' included (a handful: walked each
+    time rather than cached, since a route object's id may be reused by another app's)."""
+    names: set[str] = set()
+    if isinstance(route, APIRoute):
         pending = [route.dependant]
         while pending:
             dependant = pending.pop()
-            found.update(param.alias for param in dependant.query_params)
+            names.update(param.alias for param in dependant.query_params)
             pending.extend(dependant.dependencies)
-        names = _QUERY_NAMES[id(route)] = frozenset(found)
     return names
 
 
