@@ -8,6 +8,7 @@ COPY app ./app
 COPY connectors ./connectors
 COPY migrations ./migrations
 COPY templates ./templates
+COPY static ./static
 RUN /opt/byline/bin/pip install .
 
 FROM python:3.11-slim

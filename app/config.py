@@ -4,11 +4,12 @@ import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -59,8 +60,33 @@ class Settings(BaseSettings):
         ge=1,
         description="Give up this long after the scheduled time (per client too).",
     )
-    session_max_age: int = Field(default=14 * 24 * 3600, description="Web session lifetime (s).")
-    secure_cookies: bool = Field(default=False, description="Set on HTTPS deployments.")
+    session_max_age: int = Field(
+        default=14 * 24 * 3600, ge=60, description="Longest a web session lasts, from sign-in (s)."
+    )
+    session_idle_timeout: int = Field(
+        default=3 * 24 * 3600, ge=60, description="A web session ends after this long unused (s)."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark cookies `Secure` even when BYLINE_BASE_URL is http (they always are "
+        "when it is https).",
+    )
+    login_account_limits: str = Field(
+        default="10/minute;20/hour;50/day",
+        description="Failed sign-ins an account may have before sign-ins to it wait.",
+    )
+    login_address_limits: str = Field(
+        default="30/minute;200/hour;1000/day",
+        description="Failed sign-ins a client address may have before its sign-ins wait.",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where login failures are counted (a `limits` async storage URI); set a "
+        "shared one, e.g. async+redis://…, when several API processes serve.",
+    )
+    max_body_size: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted (bytes)."
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="`json`: one JSON object a line, for log collectors."
     )
@@ -80,6 +106,32 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
     )
+    allow_private_destinations: Annotated[
+        tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
+    ] = Field(
+        default=(),
+        description="Networks that are not public but that channels may reach all the same "
+        "(comma-separated, e.g. `192.168.1.0/24,10.0.0.0/8`): a WordPress on the agency's LAN.",
+    )
+
+    @field_validator("allow_private_destinations", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        return tuple(_network(item) for item in items if not isinstance(item, str) or item.strip())
+
+    @field_validator("login_account_limits", "login_address_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(
+                "write limits as COUNT/PERIOD separated by “;”, e.g. 10/minute;20/hour"
+            ) from error
+        return value
 
     @field_validator("metrics_token", mode="before")
     @classmethod
@@ -116,6 +168,15 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def https(self) -> bool:
+        """Served over https (behind a proxy): cookies are Secure and HSTS is sent."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies or self.https
+
+    @property
     def base_url_configured(self) -> bool:
         return self._base_url_configured
 
@@ -130,8 +191,15 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return _async_driver(self.database_url)
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.var_dir / 'byline.db').resolve()}"
+        self.make_var_dir()
+        database = self.var_dir / "byline.db"
+        # Readable by its owner only; SQLite gives its -wal and -shm files the same mode.
+        database.touch(mode=0o600, exist_ok=True)
+        return f"sqlite+aiosqlite:///{database.resolve()}"
+
+    def make_var_dir(self) -> None:
+        """var/ holds the database and the key: created readable by its owner only."""
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     @cached_property
     def resolved_secret_key(self) -> str:
@@ -141,11 +209,33 @@ class Settings(BaseSettings):
         key_file = self.var_dir / "secret_key"
         if key_file.is_file():
             return key_file.read_text().strip()
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.make_var_dir()
         key = secrets.token_urlsafe(48)
         key_file.touch(mode=0o600)
         key_file.write_text(key)
         return key
+
+
+def _network(item: object) -> object:
+    """One network of BYLINE_ALLOW_PRIVATE_DESTINATIONS; an address alone is a network of one."""
+    if not isinstance(item, str):
+        return item
+    text = item.strip()
+    try:
+        return ipaddress.ip_network(text)
+    except ValueError:
+        pass
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"“{text}” is not a network: write networks such as 192.168.1.0/24, 10.0.0.0/8, "
+            "fd00::/8 or one address such as 192.168.1.20, separated by commas"
+        ) from None
+    raise ValueError(
+        f"“{text}” has bits set after its /{network.prefixlen}: write {network} for the whole "
+        f"network, or {text.split('/')[0]} for that one address"
+    )
 
 
 def listening_url(host: str, port: int) -> str:

@@ -165,6 +165,28 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "The {part} of this {kind} channel is not right: {detail}.",
         "La partie {part} de ce canal {kind} ne convient pas : {detail}.",
     ),
+    "destination_not_public": ErrorSpec(
+        422,
+        "Byline does not send requests to {host}: it is not a public internet address, or its "
+        "name leads to one (this machine, a private or link-local network, a cloud metadata "
+        "service…). Give the site's public address. If the site really is on your own "
+        "network, the operator can allow that network with BYLINE_ALLOW_PRIVATE_DESTINATIONS "
+        "(e.g. 192.168.1.0/24); then save the channel again.",
+        "Byline n'envoie pas de requêtes à {host} : ce n'est pas une adresse publique "
+        "d'Internet, ou son nom mène à une telle adresse (cette machine, un réseau privé ou "
+        "local au lien, un service de métadonnées d'hébergeur…). Donnez l'adresse publique du "
+        "site. Si le site est bien sur votre propre réseau, l'administrateur peut autoriser ce "
+        "réseau avec BYLINE_ALLOW_PRIVATE_DESTINATIONS (par exemple 192.168.1.0/24) ; "
+        "enregistrez ensuite le canal de nouveau.",
+    ),
+    "destination_unresolved": ErrorSpec(
+        422,
+        "The name {host} does not resolve from this Byline: no address answers for it. Check "
+        "the spelling of the address; for a new site, try again once its DNS is published.",
+        "Le nom {host} ne se résout pas depuis ce Byline : aucune adresse ne lui répond. "
+        "Vérifiez l'orthographe de l'adresse ; pour un nouveau site, réessayez une fois son DNS "
+        "publié.",
+    ),
     "channel_exists": ErrorSpec(
         409,
         "This client already has a built-in blog channel; each client has one blog.",
@@ -470,6 +492,39 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Le client {client_id} figure deux fois dans « successors » : un client passe à une "
         "seule personne. Gardez une ligne par client.",
     ),
+    # Sessions, sign-ins and requests refused before they reach an endpoint (issue 9).
+    "login_throttled": ErrorSpec(
+        429,
+        "Too many failed sign-ins for this account or from this address. Wait {wait} and try "
+        "again. Forgot your password? Ask an owner or a manager to set a new one.",
+        "Trop d'échecs de connexion pour ce compte ou depuis cette adresse. Patientez "
+        "{wait} puis réessayez. Mot de passe oublié ? Demandez à un propriétaire ou à un "
+        "responsable de vous en définir un nouveau.",
+    ),
+    "sessions_owner_only": ErrorSpec(
+        403,
+        "Only an owner can see or end someone else's sessions. You can see and end your own.",
+        "Seul un propriétaire peut voir ou fermer les sessions d'une autre personne. Vous "
+        "pouvez voir et fermer les vôtres.",
+    ),
+    "csrf_failed": ErrorSpec(
+        403,
+        "This form has expired or did not come from Byline. Reload the page and send it again.",
+        "Ce formulaire a expiré ou ne vient pas de Byline. Rechargez la page et renvoyez-le.",
+    ),
+    "invalid_form": ErrorSpec(
+        400,
+        "The form could not be read ({detail}). Send it again from the page.",
+        "Le formulaire n'a pas pu être lu ({detail}). Renvoyez-le depuis la page.",
+    ),
+    "body_too_large": ErrorSpec(
+        413,
+        "The request is larger than {limit}. Send less at once (for example fewer posts per "
+        "bulk request), or ask the administrator to raise BYLINE_MAX_BODY_SIZE.",
+        "La requête dépasse {limit}. Envoyez-en moins à la fois (par exemple moins de "
+        "publications par envoi groupé), ou demandez à l'administrateur d'augmenter "
+        "BYLINE_MAX_BODY_SIZE.",
+    ),
     # Hostile input (issue 9): what neither database can keep is refused before anything is
     # written, with the same code on SQLite and PostgreSQL.
     "text_has_nul": ErrorSpec(
@@ -505,6 +560,7 @@ class AppError(Exception):
         field: str | None = None,
         status: int | None = None,
         items: list[tuple[int, "AppError"]] | None = None,
+        headers: dict[str, str] | None = None,
         **params: Any,
     ) -> None:
         spec = CATALOGUE[code]
@@ -514,6 +570,8 @@ class AppError(Exception):
         self.params = params
         self.items = items or []
         """Per-item refusals of a batch (bulk_refused): (index, why)."""
+        self.headers = headers or {}
+        """Sent with the refusal (Retry-After)."""
         super().__init__(code)
 
     def message(self, locale: str) -> str:
@@ -591,9 +649,10 @@ def install_error_handlers(app: FastAPI, *, render_html: HtmlRenderer) -> None:
     async def app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
         page = render_html(request, exc)
-        if page is not None:
-            return page
-        return JSONResponse(exc.payload(request_locale(request)), status_code=exc.status)
+        if page is None:
+            page = JSONResponse(exc.payload(request_locale(request)), status_code=exc.status)
+        page.headers.update(exc.headers)
+        return page
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import fastapi_offline
 import httpx
-from asgi_csrf import asgi_csrf
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
+from secure.middleware import SecureASGIMiddleware
 
 from app import openapi, schema
 from app.accounts.endpoints import router as tokens_router
+from app.accounts.endpoints import sessions_router
 from app.blog.pages import router as blog_router
 from app.blog.store import DatabaseArticleStore
 from app.channels.endpoints import router as channels_router
@@ -30,16 +29,20 @@ from app.errors import install_error_handlers
 from app.handovers.endpoints import router as handovers_router
 from app.kit.crypto import fernet_for
 from app.kit.logs import RequestIdMiddleware
+from app.kit.throttle import LoginThrottle
 from app.kit.time import Clock, utc_now
 from app.operations.endpoints import router as operations_router
+from app.paths import STATIC_DIR
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
 from app.request_checks import check_request
 from app.state import AppState
 from app.transparency.pages import router as transparency_router
+from app.web.guards import BodyLimit, CsrfGuard, security_headers
 from app.web.pages import router as web_router
-from app.web.rendering import render_error
+from app.web.rendering import render, render_error
 from connectors.base import Connector, HostServices
+from connectors.destinations import DestinationPolicy, GuardedTransport, Resolver, system_resolver
 from connectors.registry import ConnectorRegistry, discover
 
 log = logging.getLogger("byline")
@@ -63,15 +66,29 @@ def build_state(
     clock: Clock = utc_now,
     connectors: dict[str, type[Connector]] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
 ) -> AppState:
+    """Everything the process shares. Every connector's HTTP goes through one client whose
+    transport refuses destinations that are not public (`connectors.destinations`), with
+    `resolver` looking names up (tests inject one). An injected `http_transport` (tests'
+    `httpx.MockTransport`) replaces the network, guard included: it opens no connection. Channel
+    settings are checked against the same policy when they are written, either way."""
     engine = create_engine(settings.resolved_database_url)
     factory = create_session_factory(engine)
+    destinations = DestinationPolicy(
+        settings.allow_private_destinations, resolver=resolver or system_resolver
+    )
+    if http_transport is None:
+        # Room for every connector call the dispatcher may have in flight at once.
+        limits = httpx.Limits(max_connections=max(100, settings.dispatch_concurrency + 20))
+        http_transport = GuardedTransport(destinations, limits=limits)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.publish_timeout, connect=10.0),
-        # Room for every connector call the dispatcher may have in flight at once.
-        limits=httpx.Limits(max_connections=max(100, settings.dispatch_concurrency + 20)),
         transport=http_transport,
         headers={"User-Agent": "Byline/0.1"},
+        # Neither proxies (they would connect where the guard cannot see) nor ~/.netrc
+        # credentials from the environment.
+        trust_env=False,
     )
     host = HostServices(
         http=http,
@@ -86,6 +103,12 @@ def build_state(
         http=http,
         registry=registry,
         fernet=fernet_for(settings.resolved_secret_key),
+        throttle=LoginThrottle(
+            settings.rate_limit_storage,
+            settings.login_account_limits,
+            settings.login_address_limits,
+        ),
+        destinations=destinations,
         clock=clock,
     )
 
@@ -103,13 +126,18 @@ def create_app(
     clock: Clock = utc_now,
     connectors: dict[str, type[Connector]] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(
-            settings, clock=clock, connectors=connectors, http_transport=http_transport
+            settings,
+            clock=clock,
+            connectors=connectors,
+            http_transport=http_transport,
+            resolver=resolver,
         )
         if migrate:
             await schema.upgrade_engine(state.engine)
@@ -138,6 +166,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     for router in (
         people_router,
+        sessions_router,
         tokens_router,
         clients_router,
         engagements_router,
@@ -151,15 +180,13 @@ def create_app(
 
     app.mount("/docs/assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
 
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="Byline API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon.png",
-        )
+        # Swagger UI started from static/docs.js: the Content-Security-Policy allows no inline
+        # script.
+        return render("docs.html", locale="en")
 
     app.include_router(operations_router)
     app.include_router(blog_router)
@@ -167,20 +194,14 @@ def create_app(
     app.include_router(web_router)
     install_error_handlers(app, render_html=render_error)
     openapi.install(app)
+    # Outermost last: request id, then headers on every answer, then the size limit (before
+    # asgi_csrf reads a form), then CSRF.
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key,
-        session_cookie="byline_session",
-        max_age=settings.session_max_age,
-        same_site="lax",
-        https_only=settings.secure_cookies,
+        CsrfGuard,
+        secret=settings.resolved_secret_key,
+        secure_cookie=settings.cookies_secure,
     )
-    # Forms carry a CSRF token; the API authenticates with bearer tokens, never cookies.
-    app.add_middleware(
-        asgi_csrf,
-        signing_secret=settings.resolved_secret_key,
-        skip_if_scope=lambda scope: scope["path"].startswith("/api/"),
-        always_protect={"/login", "/setup", "/logout", "/lang"},
-    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_size)
+    app.add_middleware(SecureASGIMiddleware, secure=security_headers(https=settings.https))
     app.add_middleware(RequestIdMiddleware)
     return app

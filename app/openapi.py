@@ -3,10 +3,10 @@
 FastAPI documents a 422 in a shape Byline never sends. Here every operation gets the statuses it
 can answer, each with the one error schema, from what the operation is: every one can fail on our
 side (500) and refuses a NUL or a malformed value in its query (422); one with a body can receive
-unreadable JSON (400); one behind a token can be refused it (401); one that names objects, in its
-path or its body, can name one that is not there (404); and a change can be refused to the caller
-(403) or conflict with the object's state (409). Statuses a route declares itself keep their
-description.
+unreadable JSON (400) or too much of it (413); one behind a token can be refused it (401); one that
+names objects, in its path or its body, can name one that is not there (404); one behind a token
+that changes something or acts on one object can be refused to the caller (403); and a change can
+conflict with the object's state (409). Statuses a route declares itself keep their description.
 """
 
 import re
@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     404: "`not_found`: no such object in your organisation (`field` names the id when it came "
     "in the body).",
     409: "The object's state does not allow it (e.g. `post_not_editable`, `email_taken`).",
+    413: "`body_too_large`: the body is larger than BYLINE_MAX_BODY_SIZE.",
     422: "A value is refused, and `field` names it: `invalid_field`, `unknown_field`, "
     "`field_required`, `text_has_nul`, `time_out_of_range`, or a rule of this operation named by "
     "its own code.",
@@ -94,12 +95,15 @@ def _statuses(method: str, operation: dict[str, Any], schemas: dict[str, Any]) -
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody")
     if body is not None:
-        statuses.add(400)
+        statuses |= {400, 413}
+    in_path = any(p["in"] == "path" for p in parameters)
     if operation.get("security"):
         statuses.add(401)
+        if method in _WRITES or in_path:
+            statuses.add(403)
         if method in _WRITES:
-            statuses |= {403, 409}
-    named = any(p["in"] == "path" or _NAMES_AN_OBJECT.search(p["name"]) for p in parameters)
+            statuses.add(409)
+    named = in_path or any(_NAMES_AN_OBJECT.search(p["name"]) for p in parameters)
     if named or (body is not None and _names_objects(body, schemas)):
         statuses.add(404)
     return statuses

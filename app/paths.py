@@ -12,4 +12,5 @@ def data_root() -> Path:
 
 
 TEMPLATES_DIR = data_root() / "templates"
+STATIC_DIR = data_root() / "static"
 ALEMBIC_INI = data_root() / "alembic.ini"

@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import SessionFactory
+from app.kit.throttle import LoginThrottle
 from app.kit.time import Clock, utc_now
+from connectors.destinations import DestinationPolicy
 from connectors.registry import ConnectorRegistry
 
 
@@ -20,4 +22,7 @@ class AppState:
     http: httpx.AsyncClient
     registry: ConnectorRegistry
     fernet: Fernet
+    throttle: LoginThrottle
+    destinations: DestinationPolicy
+    """Which addresses outgoing requests may reach; the HTTP client's transport enforces it."""
     clock: Clock = field(default=utc_now)

@@ -236,6 +236,8 @@ class Byline:
             # Workers write links too; with --split they must name the API's address.
             BYLINE_BASE_URL=self.url,
             BYLINE_DISPATCH_CONCURRENCY=str(self.concurrency),
+            # The fake WordPress listens on this machine, which channels may not reach otherwise.
+            BYLINE_ALLOW_PRIVATE_DESTINATIONS="127.0.0.1",
         )
         if self.args.channel_concurrency:
             env["BYLINE_DISPATCH_CHANNEL_CONCURRENCY"] = str(self.args.channel_concurrency)

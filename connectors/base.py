@@ -16,6 +16,11 @@ What the caller (Byline's dispatcher) guarantees
 * Calls run outside any database transaction, at most ``publish_timeout`` seconds each (the
   caller cancels a call that takes longer and treats it as an unknown outcome), with bounded
   concurrency, on the one shared ``httpx.AsyncClient`` given in ``HostServices``.
+* That client connects only to public addresses, and to the networks the operator allowed
+  (``connectors.destinations``): a connection to anything else raises ``DestinationRefused``
+  (an ``httpx.ConnectError``) before anything is sent, at every hop; ``connectors.http.
+  transport_error`` makes it a ``PermanentError``. Addresses in ``config_model`` typed as pydantic
+  URLs (``HttpUrl``) are also refused when a channel is written.
 * The same delivery keeps the same ``post.idempotency_key`` across attempts. Use it where the
   destination offers idempotency, and to find an earlier attempt in ``reconcile``.
 
@@ -182,7 +187,8 @@ class Connector(ABC):
     label: ClassVar[str]
     """A human name for menus, e.g. "Facebook Page"."""
     config_model: ClassVar[type[BaseModel]] = NoConfig
-    """Non-secret settings; validated when a channel is created. Use `extra="forbid"`."""
+    """Non-secret settings; validated when a channel is created. Use `extra="forbid"`, and type
+    every address as a pydantic URL: Byline refuses one that is not public right then."""
     credentials_model: ClassVar[type[BaseModel]] = NoConfig
     """Secrets, as `SecretStr` fields; stored encrypted, decrypted only to publish."""
     capabilities: ClassVar[Capabilities] = Capabilities()
@@ -201,7 +207,10 @@ class Connector(ABC):
     async def check(self, channel: ChannelContext) -> CheckResult:
         """Check that the channel can be published to (credentials valid, page reachable).
 
-        Must not publish anything. The default says the configuration was accepted.
+        Must not publish anything. Its `detail` and its errors' messages go straight back to
+        the person who asked: of the destination's answers, repeat only what identifies the
+        account (a user's or a page's name), never other text of a body. The default says the
+        configuration was accepted.
         """
         return CheckResult(ok=True, detail="configuration accepted")
 

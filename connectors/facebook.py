@@ -46,6 +46,7 @@ from connectors.http import retry_after, transport_error
 GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_RETRY_AFTER = 60.0
 """Seconds to wait after throttling when Facebook does not say how long."""
+PAGE_NAME_LENGTH = 100
 RECONCILE_LIMIT = 25
 RECONCILE_MARGIN = timedelta(minutes=15)
 """Posts created this long before `scheduled_at` still count: clocks drift, posts go out early."""
@@ -129,7 +130,10 @@ class FacebookPageConnector(Connector):
         page = await self._get(
             channel, f"{config.graph_version}/{config.page_id}", {"fields": "id,name"}
         )
-        return CheckResult(ok=True, detail=f"page {page.get('name') or config.page_id}")
+        name = page.get("name")
+        if isinstance(name, str) and name.strip():
+            return CheckResult(ok=True, detail=f"page {' '.join(name.split())[:PAGE_NAME_LENGTH]}")
+        return CheckResult(ok=True, detail=f"page {config.page_id}")
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         """Facebook has no idempotency key: look for a recent Page post whose message is exactly
@@ -182,7 +186,7 @@ class FacebookPageConnector(Connector):
         except httpx.TransportError as error:
             raise transport_error(error, destination="Facebook", sent_may_publish=False) from None
         if not response.is_success:
-            raise _graph_error(response, token, may_have_published=False)
+            raise _graph_error(response, token, may_have_published=False, quote=False)
         body = _json(response)
         if not body:
             raise TransientError("Facebook answered with something that is not the Graph API")
@@ -207,8 +211,10 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 def _graph_error(
-    response: httpx.Response, token: str, *, may_have_published: bool
+    response: httpx.Response, token: str, *, may_have_published: bool, quote: bool = True
 ) -> ConnectorError:
+    """The contract's error for a Graph API refusal. `quote=False` (reads: checks, look-ups)
+    repeats no text of the answer, only its HTTP status and numeric error code."""
     error = _json(response).get("error")
     error = error if isinstance(error, dict) else {}
     code = error.get("code") if isinstance(error.get("code"), int) else None
@@ -216,6 +222,8 @@ def _graph_error(
         error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
     )
     trace = f", fbtrace_id {error['fbtrace_id']}" if error.get("fbtrace_id") else ""
+    if not quote:
+        text, trace = f"HTTP {response.status_code}", ""
     detail = f"{text} (code {code}{trace})"
     if token:
         detail = detail.replace(token, "***")

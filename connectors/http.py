@@ -6,14 +6,19 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from connectors.base import ConnectorError, TransientError, UnknownOutcome
+from connectors.base import ConnectorError, PermanentError, TransientError, UnknownOutcome
+from connectors.destinations import DestinationRefused
 
 
 def transport_error(
     error: httpx.TransportError, *, destination: str, sent_may_publish: bool
 ) -> ConnectorError:
-    """A connection that never opened sent nothing (retry); any later failure of a call that
-    publishes may have been processed (unknown outcome); a failed look-up can simply be retried."""
+    """A connection the guard refused sent nothing and never will (permanent: the address is
+    not one Byline connects to); a connection that never opened sent nothing (retry); any later
+    failure of a call that publishes may have been processed (unknown outcome); a failed look-up
+    can simply be retried."""
+    if isinstance(error, DestinationRefused):
+        return PermanentError(str(error))
     kind = type(error).__name__
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return TransientError(f"could not reach {destination} ({kind}); nothing was sent")

@@ -61,6 +61,8 @@ _AUTH_CODES = frozenset(
         "rest_forbidden",
     }
 )
+_KNOWN_CODES = _AUTH_CODES | {"rest_no_route"}
+ACCOUNT_NAME_LENGTH = 100
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_.:]+(?:-[A-Za-z0-9_.:]+)*")
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -127,13 +129,16 @@ class WordPressConnector(Connector):
         return _result(created)
 
     async def check(self, channel: ChannelContext) -> CheckResult:
+        """Signs in and names the account; of the site's answers it repeats nothing else (not
+        even WordPress's error messages), so a check cannot read pages off a server."""
         config, _ = _settings(channel)
         me = await self._get(channel, "users/me", {"context": "edit"})
-        if not isinstance(me, dict) or "id" not in me:
+        account = _account_name(me)
+        if account is None:
             raise PermanentError(
                 f"{config.site_url} does not answer as a WordPress REST API; check the address"
             )
-        return CheckResult(ok=True, detail=f"signed in as {me.get('name') or me.get('slug')}")
+        return CheckResult(ok=True, detail=f"signed in as {account}")
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         wanted = marker(post.idempotency_key)
@@ -157,7 +162,7 @@ class WordPressConnector(Connector):
         except httpx.TransportError as error:
             raise transport_error(error, destination="the site", sent_may_publish=False) from None
         if not response.is_success:
-            raise _wp_error(response, may_have_published=False)
+            raise _wp_error(response, may_have_published=False, quote=False)
         body = _json(response)
         if body is None:
             raise TransientError(f"{config.site_url} answered with something that is not JSON")
@@ -222,13 +227,34 @@ def _content_of(post: dict[str, Any]) -> str:
     return str(content.get("raw") or content.get("rendered") or "")
 
 
-def _wp_error(response: httpx.Response, *, may_have_published: bool) -> ConnectorError:
+def _account_name(me: Any) -> str | None:
+    """The account a `users/me` answer describes (its display name, else its slug), or None."""
+    if not isinstance(me, dict) or "id" not in me:
+        return None
+    for key in ("name", "slug"):
+        value = me.get(key)
+        if isinstance(value, str):
+            name = " ".join(_TAGS.sub("", value).split())[:ACCOUNT_NAME_LENGTH]
+            if name:
+                return name
+    return f"user {me['id']}" if isinstance(me["id"], int) else None
+
+
+def _wp_error(
+    response: httpx.Response, *, may_have_published: bool, quote: bool = True
+) -> ConnectorError:
+    """The contract's error for a refusal. `quote=False` (reads: checks, look-ups) repeats no
+    text of the answer, only its status and a WordPress error code this module knows."""
     body = _json(response)
     body = body if isinstance(body, dict) else {}
     code = body.get("code") if isinstance(body.get("code"), str) else None
     message = _TAGS.sub("", str(body.get("message") or "")).strip()
-    detail = f"{message or f'HTTP {response.status_code}'} ({code or response.status_code})"
     status = response.status_code
+    if quote:
+        detail = f"{message or f'HTTP {status}'} ({code or status})"
+    else:
+        code = code if code in _KNOWN_CODES else None
+        detail = f"HTTP {status} ({code})" if code else f"HTTP {status}"
     if status in (401, 403) or code in _AUTH_CODES:
         hint = (
             " (the web server may be dropping the Authorization header)"

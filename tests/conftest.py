@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from app import schema
 from app.config import Settings
 from app.state import AppState
+from tests.helpers.dns import everything_public
 from tests.helpers.postgres import admin_url as _admin_url
 from tests.helpers.postgres import scratch_database
 
@@ -92,13 +93,17 @@ AppFactory = Callable[..., Any]
 
 @pytest.fixture
 async def make_app(settings: Settings) -> AsyncIterator[AppFactory]:
-    """Start apps with their lifespan (engine, registry, optional dispatcher); all stopped at the end."""
+    """Start apps with their lifespan (engine, registry, optional dispatcher); all stopped at the end.
+
+    Names resolve through `resolver=` (default: every name to one public address)."""
     from app.main import create_app
 
     started: list[Any] = []
 
     async def start(**kwargs: Any) -> FastAPI:
         kwargs.setdefault("dispatcher", False)
+        # No DNS in tests: every name is public unless a test says otherwise (tests/helpers/dns).
+        kwargs.setdefault("resolver", everything_public())
         app = create_app(kwargs.pop("settings", settings), **kwargs)
         context = app.router.lifespan_context(app)
         await context.__aenter__()

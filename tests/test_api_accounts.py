@@ -1,5 +1,6 @@
 """Accounts through the REST API: API tokens, who am I, and the service's public documents."""
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -35,7 +36,9 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_new_token_is_shown_once_and_works(api: httpx.AsyncClient, state: AppState) -> None:
     org = await setup_org(state)
-    created = await ok(await post_json(api, "/tokens", org.owner_token, {"name": "laptop"}), 201)
+    answer = await post_json(api, "/tokens", org.owner_token, {"name": "laptop"})
+    assert answer.headers["cache-control"] == "no-store"  # no cache keeps the value
+    created = await ok(answer, 201)
     assert created["name"] == "laptop"
     assert created["revoked_at"] is None
     token = created["token"]
@@ -163,7 +166,13 @@ async def test_docs_and_openapi_are_served(api: httpx.AsyncClient) -> None:
     docs = await api.get("/docs")
     assert docs.status_code == 200
     assert "text/html" in docs.headers["content-type"]
-    assert "/api/v1/openapi.json" in docs.text
+    # Swagger UI starts from files (the Content-Security-Policy allows no inline script).
+    assert "<script>" not in docs.text
+    scripts = re.findall(r'<script src="([^"]+)"', docs.text)
+    assert scripts == ["/docs/assets/swagger-ui-bundle.js", "/static/docs.js"]
+    for src in scripts:
+        assert (await api.get(src)).status_code == 200, src
+    assert "/api/v1/openapi.json" in (await api.get("/static/docs.js")).text
 
     response = await api.get(f"{API}/openapi.json")
     assert response.status_code == 200

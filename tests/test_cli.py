@@ -7,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 from app.db import unit_of_work
@@ -71,7 +72,7 @@ async def test_setup_then_token_then_api(tmp_path: Path, make_app: AppFactory) -
                 "password": "a long enough password",
             },
         )
-        assert done.status_code == 303 and done.headers["location"] == "/app"
+        assert done.status_code == 303 and done.headers["location"] == f"{BASE_URL}/app"
 
 
 def test_setup_refuses_a_handle_and_an_existing_email(tmp_path: Path) -> None:
@@ -186,3 +187,27 @@ def test_a_bad_setting_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: BYLINE_LOG_FORMAT: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_allowed_network_says_how_to_write_one(tmp_path: Path) -> None:
+    result = byline(
+        tmp_path / "var", "migrate", BYLINE_ALLOW_PRIVATE_DESTINATIONS="192.168.1.0/24,10.0.0.300/8"
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: BYLINE_ALLOW_PRIVATE_DESTINATIONS: ")
+    assert "“10.0.0.300/8” is not a network" in result.stderr
+    assert "192.168.1.0/24" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_allowed_networks_are_read_from_a_comma_separated_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BYLINE_ALLOW_PRIVATE_DESTINATIONS", " 192.168.1.0/24, 10.0.0.0/8,fd00::/8,")
+    assert [str(network) for network in Settings().allow_private_destinations] == [
+        "192.168.1.0/24",
+        "10.0.0.0/8",
+        "fd00::/8",
+    ]
+    monkeypatch.setenv("BYLINE_ALLOW_PRIVATE_DESTINATIONS", "192.168.1.5/24")
+    with pytest.raises(ValidationError, match=r"write 192\.168\.1\.0/24 for the whole network"):
+        Settings()

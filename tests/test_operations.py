@@ -169,7 +169,7 @@ async def test_api_docs_load_everything_from_byline_itself(client: httpx.AsyncCl
     for source in sources:
         asset = await client.get(source)
         assert asset.status_code == 200, source
-        assert len(asset.content) > 1000, source
+        assert len(asset.content) > (1000 if "/docs/assets/" in source else 100), source
     script = next(source for source in sources if source.endswith("swagger-ui-bundle.js"))
     # Swagger UI 5 reads OpenAPI 3.1, which FastAPI writes; version 4 shows a blank page for it.
     assert re.search(r'"5\.\d+\.\d+"', (await client.get(script)).text)

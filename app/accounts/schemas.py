@@ -20,3 +20,18 @@ class TokenRead(BaseModel):
 
 class TokenCreated(TokenRead):
     token: str = Field(description="The token itself. It is shown this once and never again.")
+
+
+class SessionRead(BaseModel):
+    """A signed-in browser (never its cookie)."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    address: str | None
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many sessions ended; their cookies no longer sign in.")

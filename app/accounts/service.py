@@ -5,6 +5,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import ceil
 
 from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from app.audit import service as audit
 from app.errors import AppError, not_found
 from app.kit.crypto import hash_api_token, new_api_token
 from app.kit.passwords import verify_password
+from app.kit.throttle import LoginThrottle, wait_words
 from app.kit.time import as_utc, utc_now
 from app.models import ApiToken
 
@@ -114,13 +116,44 @@ async def authenticate_token(session: AsyncSession, raw_token: str, *, now: date
     return found.actor
 
 
-async def authenticate_password(
-    session: AsyncSession, email: str, password: str, *, now: datetime
+async def log_in(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    email: str,
+    password: str,
+    *,
+    address: str | None,
+    now: datetime,
 ) -> Actor:
-    person = await repository.get_by_email(session, email.strip())
+    """The actor a password signs in, or why not. Failures are counted per account and per
+    address; past a limit every sign-in waits, the right password too (`login_throttled`).
+    An unknown address gets exactly the answers a known one gets."""
+    email = email.strip()
+    wait = await throttle.wait(email, address)
+    if wait:
+        raise AppError(
+            "login_throttled", wait=wait_words(wait), headers={"Retry-After": str(ceil(wait))}
+        )
+    person = await repository.get_by_email(session, email)
     if not verify_password(person.password_hash if person else None, password) or person is None:
+        locked = await throttle.failed(email, address)
+        membership = await repository.get_membership(session, person.id) if person else None
+        if membership is not None or locked:
+            # Every failure on an account is in its organisation's trail; for an unknown
+            # address only the moment it is locked is (a spray of names stays a few rows).
+            audit.record(
+                session,
+                organisation_id=membership.organisation_id if membership else None,
+                actor_id=None,
+                action="person.login_locked" if locked else "person.login_failed",
+                subject_type="person" if person else "login",
+                subject_id=person.id if person else None,
+                at=now,
+                data={"address": address, **({} if person else {"email": email[:320]})},
+            )
         raise AppError("login_failed")
     actor = await actor_for(session, person.id, now)
+    await throttle.succeeded(email)
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -129,6 +162,7 @@ async def authenticate_password(
         subject_type="person",
         subject_id=person.id,
         at=now,
+        data={"address": address},
     )
     return actor
 
@@ -199,7 +233,9 @@ async def revoke_token(
     return token
 
 
-async def revoke_all_tokens(session: AsyncSession, person_id: int, *, now: datetime) -> None:
-    """A person who leaves keeps no way in through the API."""
+async def shut_out(session: AsyncSession, person_id: int, *, now: datetime) -> None:
+    """A person who leaves keeps no way in: their API tokens are revoked and their web sessions
+    end."""
     await repository.revoke_tokens_of(session, person_id, now)
+    await repository.end_web_sessions(session, at=now, reason="left", person_id=person_id)
     _forget_person(session, person_id)

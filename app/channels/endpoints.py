@@ -3,7 +3,7 @@ from fastapi import APIRouter, status
 from app.accounts.dependencies import CurrentActor, Session, ShortActor, State
 from app.channels import service
 from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
-from app.db import unit_of_work
+from app.db import read_only, unit_of_work
 from app.kit.fields import Id
 
 router = APIRouter(tags=["channels"])
@@ -13,21 +13,28 @@ router = APIRouter(tags=["channels"])
     "/clients/{client_id}/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelRead
 )
 async def create_channel(
-    client_id: Id, data: ChannelCreate, actor: CurrentActor, session: Session, state: State
+    client_id: Id, data: ChannelCreate, actor: ShortActor, state: State
 ) -> ChannelRead:
     """Add a destination for a client's posts (owner or manager). `kind` is a connector name;
-    `config` and `credentials` are validated by that connector. Credentials are encrypted at rest
-    and never returned."""
-    channel = await service.create(
-        session,
-        actor,
-        client_id,
-        data,
-        registry=state.registry,
-        fernet=state.fernet,
-        now=state.clock(),
+    `config` and `credentials` are validated by that connector. An address that is not public
+    is refused (422 `destination_not_public`), as is a name that does not resolve (422
+    `destination_unresolved`). Credentials are encrypted at rest and never returned."""
+    # Names are looked up before the transaction opens (on SQLite it would hold the write lock).
+    vetted = await service.vet_config(
+        actor, data.kind, data.config, registry=state.registry, destinations=state.destinations
     )
-    return service.to_read(channel)
+    async with unit_of_work(state.session_factory) as session:
+        channel = await service.create(
+            session,
+            actor,
+            client_id,
+            data,
+            vetted,
+            registry=state.registry,
+            fernet=state.fernet,
+            now=state.clock(),
+        )
+        return service.to_read(channel)
 
 
 @router.get("/clients/{client_id}/channels", response_model=list[ChannelRead])
@@ -39,20 +46,30 @@ async def list_channels(client_id: Id, actor: CurrentActor, session: Session) ->
 
 @router.patch("/channels/{channel_id}", response_model=ChannelRead)
 async def update_channel(
-    channel_id: Id, data: ChannelUpdate, actor: CurrentActor, session: Session, state: State
+    channel_id: Id, data: ChannelUpdate, actor: ShortActor, state: State
 ) -> ChannelRead:
-    """Rename, reconfigure or reconnect a channel (owner or manager). After new credentials,
-    check the channel: a successful check releases the deliveries it held."""
-    channel = await service.update(
-        session,
-        actor,
-        channel_id,
-        data,
-        registry=state.registry,
-        fernet=state.fernet,
-        now=state.clock(),
-    )
-    return service.to_read(channel)
+    """Rename, reconfigure or reconnect a channel (owner or manager); new settings are refused
+    as at creation. After new credentials, check the channel: a successful check releases the
+    deliveries it held."""
+    vetted = None
+    if data.config is not None:
+        async with read_only(state.session_factory) as session:
+            kind = await service.kind_to_reconfigure(session, actor, channel_id)
+        vetted = await service.vet_config(
+            actor, kind, data.config, registry=state.registry, destinations=state.destinations
+        )
+    async with unit_of_work(state.session_factory) as session:
+        channel = await service.update(
+            session,
+            actor,
+            channel_id,
+            data,
+            vetted,
+            registry=state.registry,
+            fernet=state.fernet,
+            now=state.clock(),
+        )
+        return service.to_read(channel)
 
 
 @router.post("/channels/{channel_id}/check", response_model=ChannelCheckRead)

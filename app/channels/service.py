@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import repository
+from app.channels.destinations import ensure_reachable
 from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
 from app.clients import service as clients
 from app.deliveries import service as deliveries
@@ -19,6 +21,7 @@ from app.errors import AppError, not_found
 from app.kit.crypto import decrypt_json, encrypt_json
 from app.models import Channel
 from connectors.base import ChannelContext, Connector, ConnectorError
+from connectors.destinations import DestinationPolicy
 from connectors.registry import ConnectorRegistry
 
 # Each client has one built-in blog, which /blog/{client-slug} shows.
@@ -52,20 +55,51 @@ def _validated(model: type[BaseModel], data: dict[str, Any], part: str, kind: st
         ) from None
 
 
+@dataclass(frozen=True)
+class VettedConfig:
+    """A channel's settings validated by its connector, every address in them one Byline may
+    reach. Made by `vet_config` only: channels are written with settings that passed it."""
+
+    kind: str
+    config: BaseModel
+
+
+async def vet_config(
+    actor: Actor,
+    kind: str,
+    config: dict[str, Any],
+    *,
+    registry: ConnectorRegistry,
+    destinations: DestinationPolicy,
+) -> VettedConfig:
+    """Validate the settings of a `kind` channel and refuse addresses that are not public
+    (`destination_not_public`) or do not resolve (`destination_unresolved`). Looks names up, so
+    it runs outside any transaction (on SQLite one would hold the write lock meanwhile)."""
+    actor.require_manager()
+    connector = connector_class(registry, kind)
+    validated = _validated(connector.config_model, config, "config", kind)
+    await ensure_reachable(validated, destinations)
+    return VettedConfig(kind=kind, config=validated)
+
+
 async def create(
     session: AsyncSession,
     actor: Actor,
     client_id: int,
     data: ChannelCreate,
+    vetted: VettedConfig,
     *,
     registry: ConnectorRegistry,
     fernet: Fernet,
     now: datetime,
 ) -> Channel:
+    """Add a channel with the settings `vet_config` accepted for `data`."""
     actor.require_manager()
+    if vetted.kind != data.kind:
+        raise ValueError(f"settings vetted for {vetted.kind!r}, not {data.kind!r}")
     client = await clients.get(session, actor, client_id)
     connector = connector_class(registry, data.kind)
-    config = _validated(connector.config_model, data.config, "config", data.kind)
+    config = vetted.config
     credentials = _validated(
         connector.credentials_model, data.credentials, "credentials", data.kind
     )
@@ -113,6 +147,12 @@ async def get(session: AsyncSession, actor: Actor, channel_id: int) -> Channel:
     if channel is None:
         raise not_found("channel", "canal", "/api/v1/clients/{id}/channels")
     return channel
+
+
+async def kind_to_reconfigure(session: AsyncSession, actor: Actor, channel_id: int) -> str:
+    """The kind of a channel whose settings `actor` is about to change (owner or manager)."""
+    actor.require_manager()
+    return (await get(session, actor, channel_id)).kind
 
 
 async def of_client(session: AsyncSession, actor: Actor, client_id: int) -> Sequence[Channel]:
@@ -202,12 +242,14 @@ async def update(
     actor: Actor,
     channel_id: int,
     data: ChannelUpdate,
+    vetted: VettedConfig | None = None,
     *,
     registry: ConnectorRegistry,
     fernet: Fernet,
     now: datetime,
 ) -> Channel:
-    """Rename, reconfigure or reconnect (new credentials) a channel; check it to release what it held."""
+    """Rename, reconfigure or reconnect (new credentials) a channel; check it to release what it
+    held. New settings (`data.config`) come with what `vet_config` made of them."""
     actor.require_manager()
     channel = await get(session, actor, channel_id)
     connector = connector_class(registry, channel.kind)
@@ -215,9 +257,9 @@ async def update(
     if "name" in fields and data.name:
         channel.name = data.name.strip()
     if "config" in fields and data.config is not None:
-        channel.config = _validated(
-            connector.config_model, data.config, "config", channel.kind
-        ).model_dump(mode="json")
+        if vetted is None or vetted.kind != channel.kind:
+            raise ValueError(f"new settings of a {channel.kind!r} channel must be vetted first")
+        channel.config = vetted.config.model_dump(mode="json")
     if "credentials" in fields and data.credentials is not None:
         secret_values = _reveal(
             _validated(connector.credentials_model, data.credentials, "credentials", channel.kind)

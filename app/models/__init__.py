@@ -14,6 +14,7 @@ from app.models.membership import Membership
 from app.models.organisation import Organisation
 from app.models.person import Person
 from app.models.post import Post
+from app.models.web_session import WebSession
 from app.models.worker import Worker
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "Organisation",
     "Person",
     "Post",
+    "WebSession",
     "Worker",
 ]

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
+from app.accounts import sessions
 from app.accounts.actor import Actor, Role
 from app.audit import service as audit
 from app.clients import service as clients
@@ -125,6 +126,10 @@ async def update(
     if "password" in fields and data.password:
         person.password_hash = hash_password(data.password)
         changes["password_changed"] = True
+        # A stolen session cookie stops working with the old password.
+        changes["sessions_ended"] = await sessions.end_all_of(
+            session, person.id, now=now, reason="password_changed"
+        )
     person.updated_at = now
     audit.record(
         session,
@@ -162,7 +167,7 @@ async def leave(
     person, membership = await check_can_leave(session, actor, person_id)
     membership.left_at = at
     if at <= now:
-        await accounts.revoke_all_tokens(session, person.id, now=now)
+        await accounts.shut_out(session, person.id, now=now)
     else:
         accounts.forget_tokens_of(session, person.id)  # they stop working at `at`
     audit.record(

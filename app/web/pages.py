@@ -1,38 +1,87 @@
-"""The web app: first-run setup, login, and the signed-in home page. Forms work without JavaScript."""
+"""The web app: first-run setup, login, and the signed-in home page. Forms work without JavaScript.
 
+A signed-in browser holds a `byline_session` cookie naming a session kept on the server
+(app.accounts.sessions). Redirects lead to BYLINE_BASE_URL, never to what the Host header says."""
+
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service as accounts
-from app.accounts.actor import Actor
+from app.accounts import sessions
+from app.accounts.actor import Actor, Role
 from app.accounts.dependencies import Session, State
 from app.errors import AppError
+from app.kit.fields import Id
 from app.kit.i18n import normalise_locale
 from app.people import setup
 from app.posts import service as posts
+from app.state import AppState
 from app.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _signed_in(request: Request) -> int | None:
-    person_id = request.session.get("person_id")
-    return int(person_id) if person_id is not None else None
+def _go(state: AppState, path: str) -> RedirectResponse:
+    return RedirectResponse(state.settings.base_url + path, status_code=303)
+
+
+def _lifetime(state: AppState) -> sessions.Lifetime:
+    return sessions.Lifetime(
+        max_age=timedelta(seconds=state.settings.session_max_age),
+        idle=timedelta(seconds=state.settings.session_idle_timeout),
+    )
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _sign_in(
+    request: Request, session: Session, state: State, actor: Actor
+) -> RedirectResponse:
+    """A new session (the one the browser held before ends), and the way home."""
+    raw = await sessions.start(
+        session,
+        actor,
+        now=state.clock(),
+        lifetime=_lifetime(state),
+        user_agent=request.headers.get("user-agent"),
+        address=_address(request),
+        replacing=request.cookies.get(sessions.COOKIE),
+    )
+    response = _go(state, "/app")
+    response.set_cookie(
+        sessions.COOKIE,
+        raw,
+        max_age=state.settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.cookies_secure,
+    )
+    return response
+
+
+async def _signed_in(request: Request, session: Session, state: State) -> Actor | None:
+    signed = await sessions.resume(
+        session, request.cookies.get(sessions.COOKIE), now=state.clock(), lifetime=_lifetime(state)
+    )
+    return signed.actor if signed else None
 
 
 @router.get("/")
-async def root(request: Request, session: Session) -> Response:
+async def root(request: Request, session: Session, state: State) -> Response:
     if not await setup.is_set_up(session):
-        return RedirectResponse("/setup", status_code=303)
-    return RedirectResponse("/app" if _signed_in(request) else "/login", status_code=303)
+        return _go(state, "/setup")
+    return _go(state, "/app" if await _signed_in(request, session, state) else "/login")
 
 
 @router.get("/setup")
-async def setup_form(request: Request, session: Session) -> Response:
+async def setup_form(request: Request, session: Session, state: State) -> Response:
     if await setup.is_set_up(session):
-        return RedirectResponse("/login", status_code=303)
+        return _go(state, "/login")
     return render(
         "web/setup.html", locale=page_locale(request), request=request, values={}, error=None
     )
@@ -81,8 +130,10 @@ async def setup_submit(
             values=values,
             error=error.message(locale),
         )
-    request.session["person_id"] = result.owner.id
-    return RedirectResponse("/app", status_code=303)
+    owner = Actor(
+        person_id=result.owner.id, organisation_id=result.organisation.id, role=Role.OWNER
+    )
+    return await _sign_in(request, session, state, owner)
 
 
 @router.get("/login")
@@ -102,9 +153,11 @@ async def login_submit(
 ) -> Response:
     locale = page_locale(request)
     try:
-        actor = await accounts.authenticate_password(session, email, password, now=state.clock())
+        actor = await accounts.log_in(
+            session, state.throttle, email, password, address=_address(request), now=state.clock()
+        )
     except AppError as error:
-        return render(
+        page = render(
             "web/login.html",
             locale=locale,
             request=request,
@@ -112,44 +165,47 @@ async def login_submit(
             email=email,
             error=error.message(locale),
         )
-    request.session.clear()
-    request.session["person_id"] = actor.person_id
-    return RedirectResponse("/app", status_code=303)
+        page.headers.update(error.headers)
+        return page
+    return await _sign_in(request, session, state, actor)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
-
-
-@router.post("/lang")
-async def choose_language(request: Request, lang: Annotated[str, Form()]) -> Response:
-    target = request.headers.get("referer") or "/"
-    response = RedirectResponse(target if target.startswith(str(request.base_url)) else "/", 303)
-    response.set_cookie("lang", normalise_locale(lang), max_age=365 * 24 * 3600, samesite="lax")
+async def logout(request: Request, session: Session, state: State) -> Response:
+    await sessions.end(
+        session, request.cookies.get(sessions.COOKIE), now=state.clock(), reason="logout"
+    )
+    response = _go(state, "/login")
+    response.delete_cookie(
+        sessions.COOKIE, httponly=True, samesite="lax", secure=state.settings.cookies_secure
+    )
     return response
 
 
-async def _actor(request: Request, session: Session) -> Actor | None:
-    person_id = _signed_in(request)
-    if person_id is None:
-        return None
-    try:
-        return await accounts.actor_for(session, person_id)
-    except AppError:
-        request.session.clear()
-        return None
-
-
-_TO_LOGIN = RedirectResponse("/login", status_code=303)
+@router.post("/lang")
+async def choose_language(
+    request: Request, state: State, lang: Annotated[str, Form(max_length=10)]
+) -> Response:
+    """Back to the page the choice was made on, when it is one of ours."""
+    base = state.settings.base_url
+    referer = request.headers.get("referer") or ""
+    path = referer[len(base) :] if referer.startswith(base + "/") else "/"
+    response = _go(state, path if path.startswith("/") and not path.startswith("//") else "/")
+    response.set_cookie(
+        "lang",
+        normalise_locale(lang),
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=state.settings.cookies_secure,
+    )
+    return response
 
 
 @router.get("/app")
-async def home(request: Request, session: Session) -> Response:
-    actor = await _actor(request, session)
+async def home(request: Request, session: Session, state: State) -> Response:
+    actor = await _signed_in(request, session, state)
     if actor is None:
-        return _TO_LOGIN
+        return _go(state, "/login")
     recent = await posts.list_posts(
         session,
         actor,
@@ -183,10 +239,10 @@ async def _tokens_page(
 
 
 @router.get("/app/tokens")
-async def tokens_page(request: Request, session: Session) -> Response:
-    actor = await _actor(request, session)
+async def tokens_page(request: Request, session: Session, state: State) -> Response:
+    actor = await _signed_in(request, session, state)
     if actor is None:
-        return _TO_LOGIN
+        return _go(state, "/login")
     return await _tokens_page(request, session, actor, None)
 
 
@@ -197,19 +253,21 @@ async def tokens_create(
     state: State,
     name: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
-    actor = await _actor(request, session)
+    actor = await _signed_in(request, session, state)
     if actor is None:
-        return _TO_LOGIN
+        return _go(state, "/login")
     _, raw = await accounts.create_token(session, actor, name, now=state.clock())
-    return await _tokens_page(request, session, actor, raw)
+    page = await _tokens_page(request, session, actor, raw)
+    page.headers["Cache-Control"] = "no-store"  # the page shows the token's value
+    return page
 
 
 @router.post("/app/tokens/{token_id}/revoke")
 async def tokens_revoke(
-    request: Request, session: Session, state: State, token_id: int
+    request: Request, session: Session, state: State, token_id: Id
 ) -> Response:
-    actor = await _actor(request, session)
+    actor = await _signed_in(request, session, state)
     if actor is None:
-        return _TO_LOGIN
+        return _go(state, "/login")
     await accounts.revoke_token(session, actor, token_id, now=state.clock())
-    return RedirectResponse("/app/tokens", status_code=303)
+    return _go(state, "/app/tokens")

@@ -9,6 +9,7 @@ import httpx
 
 from app.posts.render import PostContent, SignatureStyle, render
 from connectors.base import Connector, HostServices, OutgoingPost, PublishResult, Signature
+from connectors.destinations import DestinationRefused
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -106,3 +107,10 @@ def connect_error(request: httpx.Request) -> httpx.Response:
 
 def read_timeout(request: httpx.Request) -> httpx.Response:
     raise httpx.ReadTimeout("no answer", request=request)
+
+
+def destination_refused(request: httpx.Request) -> httpx.Response:
+    """What the shared client's guard raises for an address that is not public."""
+    error = DestinationRefused(request.url.host)
+    error.request = request
+    raise error

@@ -6,7 +6,8 @@ for its destination (`destination`), and how that destination refuses (`refusal`
 checks, with `httpx.MockTransport`, what the dispatcher relies on: a success says where the post
 lives and sent the signature; an unsigned rendering is refused before anything is sent; refusals,
 throttling, server errors, refused connections and timeouts raise the error that carries the right
-retry meaning; and a post that went out is found again by `reconcile`.
+retry meaning; a destination the outgoing-address guard refuses fails for good, in the same
+words for a check; and a post that went out is found again by `reconcile`.
 """
 
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from tests.connectors.helpers import (
     MemoryArticleStore,
     connect_error,
     connected,
+    destination_refused,
     outgoing,
     read_timeout,
     unsigned,
@@ -77,7 +79,7 @@ class ContractCase:
         if self.idempotent_publish:
             names.append("idempotent")
         if self.refusal is not None:
-            names += [*REFUSALS, "connect_error", "read_timeout"]
+            names += [*REFUSALS, "connect_error", "read_timeout", "destination_refused"]
         return names
 
 
@@ -87,7 +89,15 @@ REFUSALS: dict[str, tuple[type[ConnectorError], str]] = {
     "rate_limited": (TransientError, "429 with Retry-After: retry after the delay given"),
     "server_error": (UnknownOutcome, "5xx after the request arrived: it may have gone out"),
 }
-ALL_SCENARIOS = ["success", "unsigned", "reconcile", *REFUSALS, "connect_error", "read_timeout"]
+ALL_SCENARIOS = [
+    "success",
+    "unsigned",
+    "reconcile",
+    *REFUSALS,
+    "connect_error",
+    "read_timeout",
+    "destination_refused",
+]
 
 
 CASES: dict[str, ContractCase] = {
@@ -177,6 +187,11 @@ async def test_contract(name: str, scenario: str) -> None:
             if scenario == "rate_limited":
                 assert isinstance(raised.value, TransientError)
                 assert raised.value.retry_after == 120
+            if scenario == "destination_refused":
+                # A check says why in the same words, whatever the refused address hides.
+                with pytest.raises(PermanentError) as checked:
+                    await instance.check(channel)
+                assert checked.value.message == raised.value.message
             assert recorder.requests, "the failure was not even attempted"
         if case.refusal is None:
             assert recorder.requests == [], f"{name} makes no HTTP request, yet it sent one"
@@ -201,6 +216,8 @@ def _handler(
         return connect_error
     if scenario == "read_timeout":
         return read_timeout
+    if scenario == "destination_refused":
+        return destination_refused
     if isinstance(destination, MemoryArticleStore):
         return _no_http
     assert callable(destination)
@@ -210,7 +227,11 @@ def _handler(
 def _expected_error(scenario: str) -> type[ConnectorError]:
     if scenario in REFUSALS:
         return REFUSALS[scenario][0]
-    return {"connect_error": TransientError, "read_timeout": UnknownOutcome}[scenario]
+    return {
+        "connect_error": TransientError,
+        "read_timeout": UnknownOutcome,
+        "destination_refused": PermanentError,
+    }[scenario]
 
 
 def _no_http(request: httpx.Request) -> httpx.Response:

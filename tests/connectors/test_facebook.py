@@ -182,8 +182,23 @@ async def test_check_with_an_expired_token_asks_to_reconnect() -> None:
         return graph_error(400, 190, "Session has expired", error_subcode=463)
 
     async with connected(FacebookPageConnector, expired) as (connector, _):
-        with pytest.raises(ReauthRequired, match="Session has expired"):
+        with pytest.raises(ReauthRequired, match=r"code 190\). Reconnect") as raised:
             await connector.check(facebook_context())
+    # A check names the code, and repeats no text of the answer.
+    assert "Session has expired" not in raised.value.message
+    assert "AbC123" not in raised.value.message
+
+
+async def test_check_names_the_page_and_nothing_else_of_the_answer() -> None:
+    def talkative(request: httpx.Request) -> httpx.Response:
+        name = "  Boulangerie\n Corre " + "x" * 500
+        return httpx.Response(200, json={"id": PAGE_ID, "name": name, "secret": "internal"})
+
+    async with connected(FacebookPageConnector, talkative) as (connector, _):
+        result = await connector.check(facebook_context())
+    assert result.detail.startswith("page Boulangerie Corre xxx")
+    assert len(result.detail) == len("page ") + 100
+    assert "internal" not in result.detail
 
 
 async def test_the_token_of_a_read_never_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:

@@ -160,8 +160,36 @@ async def test_check_with_a_revoked_application_password_asks_to_reconnect() -> 
         return wp_error(401, "incorrect_password", "The provided password is invalid.")
 
     async with connected(WordPressConnector, revoked) as (connector, _):
-        with pytest.raises(ReauthRequired, match="password is invalid"):
+        with pytest.raises(ReauthRequired, match=r"HTTP 401 \(incorrect_password\)") as raised:
             await connector.check(wordpress_context())
+    assert "password is invalid" not in raised.value.message
+
+
+async def test_check_repeats_no_text_of_a_refusal() -> None:
+    """A check is the one call whose answer a manager reads at once: it must not turn Byline
+    into a reader of other servers' pages, so it quotes only codes WordPress is known to use."""
+
+    def chatty(request: httpx.Request) -> httpx.Response:
+        return wp_error(403, "internal_admin_panel", "root password: hunter2")
+
+    async with connected(WordPressConnector, chatty) as (connector, _):
+        with pytest.raises(ReauthRequired) as raised:
+            await connector.check(wordpress_context())
+    assert "hunter2" not in raised.value.message
+    assert "internal_admin_panel" not in raised.value.message
+    assert "refused the credentials: HTTP 403. Reconnect" in raised.value.message
+
+
+async def test_check_names_the_account_and_nothing_else_of_the_answer() -> None:
+    def talkative(request: httpx.Request) -> httpx.Response:
+        me = {"id": 2, "name": " <b>Mauricette</b>\n Raoul " + "x" * 500, "email": "m@corp.lan"}
+        return httpx.Response(200, json=me)
+
+    async with connected(WordPressConnector, talkative) as (connector, _):
+        result = await connector.check(wordpress_context())
+    assert result.detail.startswith("signed in as Mauricette Raoul xxx")
+    assert len(result.detail) == len("signed in as ") + 100
+    assert "corp.lan" not in result.detail
 
 
 async def test_check_of_a_site_that_is_not_wordpress_says_so() -> None:
