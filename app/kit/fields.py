@@ -22,7 +22,7 @@ Id = Annotated[int, Field(ge=1, lt=ID_LIMIT)]
 """An object's id, in a path, a query or a body."""
 
 Count = Annotated[int, Field(ge=0, lt=ID_LIMIT)]
-"""A non-negative whole number stored or compared as a 64-bit integer (an offset)."""
+"""A whole number from 0 that the database compares with ids (an offset): the same limit."""
 
 URL_MAX_LENGTH = 2000
 WebAddress = Annotated[HttpUrl, Field(max_length=URL_MAX_LENGTH)]
@@ -34,7 +34,6 @@ TIME_MAX_LENGTH = 64
 # The latest instant kept: the last day of 9998 in UTC, so that what Byline adds to a time (a
 # publishing deadline of up to a week, an hour before a handover) stays inside year 9999.
 LATEST = datetime(9999, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def storable_instant(value: datetime) -> datetime | None:
