@@ -593,6 +593,21 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Ce mot de passe contient « {word} », tiré de votre nom, de votre adresse e-mail ou du "
         "nom Byline : ces mots sont essayés en premier. Choisissez un mot de passe sans lui.",
     ),
+    # Hostile input (issue 9): what neither database can keep is refused before anything is
+    # written, with the same code on SQLite and PostgreSQL.
+    "text_has_nul": ErrorSpec(
+        422,
+        "Remove the NUL character (\\u0000) from “{field}”: no text Byline keeps can contain it.",
+        "Retirez le caractère NUL (\\u0000) de « {field} » : aucun texte conservé par Byline ne "
+        "peut en contenir.",
+    ),
+    "time_out_of_range": ErrorSpec(
+        422,
+        "“{value}” is outside the times Byline keeps: give a time whose date in UTC falls between "
+        "the years 1 and 9998.",
+        "« {value} » est hors des dates que Byline conserve : indiquez une heure dont la date en "
+        "UTC est comprise entre les années 1 et 9998.",
+    ),
     "internal_error": ErrorSpec(
         500,
         "Something went wrong on our side; nothing was changed. Try again, and tell your "
@@ -680,7 +695,17 @@ def validation_to_app_error(exc: RequestValidationError) -> AppError:
         return AppError("field_required", field=field)
     if kind in ("model_attributes_type", "dict_type") and field == "body":
         return AppError("invalid_json", detail="expected a JSON object")
+    if kind == "time_out_of_range":
+        return AppError("time_out_of_range", field=field, value=str(first.get("input")))
     return AppError("invalid_field", field=field, detail=describe(dict(first)))
+
+
+def _unreadable(cause: BaseException | None) -> dict[str, str]:
+    if isinstance(cause, UnicodeDecodeError):
+        return {"en": "it is not UTF-8 text", "fr": "ce n'est pas du texte UTF-8"}
+    if isinstance(cause, RecursionError):
+        return {"en": "it is nested too deeply", "fr": "il est imbriqué trop profondément"}
+    return {"en": "it cannot be read", "fr": "il est illisible"}
 
 
 HtmlRenderer = Callable[[Request, AppError], Response | None]
@@ -705,6 +730,10 @@ def install_error_handlers(app: FastAPI, *, render_html: HtmlRenderer) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             error = AppError("route_not_found")
+        elif exc.status_code == 400:
+            # FastAPI's word for a JSON body it could not read at all (not UTF-8, nested past
+            # the parser's depth): the cause says which.
+            error = AppError("invalid_json", detail=_unreadable(exc.__cause__))
         elif exc.status_code == 405:
             error = AppError("method_not_allowed", method=request.method)
         else:

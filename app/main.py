@@ -8,12 +8,12 @@ from pathlib import Path
 
 import fastapi_offline
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from secure.middleware import SecureASGIMiddleware
 
-from app import schema
+from app import openapi, schema
 from app.accounts.endpoints import router as tokens_router
 from app.accounts.endpoints import sessions_router
 from app.blog.pages import router as blog_router
@@ -35,6 +35,7 @@ from app.operations.endpoints import router as operations_router
 from app.paths import STATIC_DIR
 from app.people.endpoints import router as people_router
 from app.posts.endpoints import router as posts_router
+from app.request_checks import check_request
 from app.state import AppState
 from app.transparency.pages import router as transparency_router
 from app.web.guards import BodyLimit, CsrfGuard, security_headers
@@ -160,6 +161,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(check_request)],
     )
     api = APIRouter(prefix="/api/v1")
     for router in (
@@ -191,6 +193,7 @@ def create_app(
     app.include_router(transparency_router)
     app.include_router(web_router)
     install_error_handlers(app, render_html=render_error)
+    openapi.install(app)
     # Outermost last: request id, then headers on every answer, then the size limit (before
     # asgi_csrf reads a form), then CSRF.
     app.add_middleware(

@@ -3,6 +3,7 @@ from fastapi import APIRouter, Response, status
 from app.accounts import service, sessions
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.accounts.schemas import SessionRead, SessionsEnded, TokenCreate, TokenCreated, TokenRead
+from app.kit.fields import Id
 from app.models import ApiToken, WebSession
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -38,7 +39,7 @@ async def create_token(
 
 @router.delete("/{token_id}", response_model=TokenRead)
 async def revoke_token(
-    token_id: int, actor: CurrentActor, session: Session, state: State
+    token_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> TokenRead:
     """Revoke one of your tokens; requests carrying it get 401 from now on."""
     return _read(await service.revoke_token(session, actor, token_id, now=state.clock()))
@@ -57,7 +58,7 @@ def _session_read(row: WebSession) -> SessionRead:
 
 @sessions_router.get("/{person_id}/sessions", response_model=list[SessionRead])
 async def list_sessions(
-    person_id: int, actor: CurrentActor, session: Session, state: State
+    person_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> list[SessionRead]:
     """Where a person is signed in to the web app: your own, or anyone's for an owner."""
     rows = await sessions.list_of(session, actor, person_id, now=state.clock())
@@ -66,7 +67,7 @@ async def list_sessions(
 
 @sessions_router.delete("/{person_id}/sessions", response_model=SessionsEnded)
 async def end_sessions(
-    person_id: int, actor: CurrentActor, session: Session, state: State
+    person_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> SessionsEnded:
     """Sign a person out of the web app everywhere (a lost laptop, a doubt): your own sessions,
     or anyone's for an owner. API tokens are not touched; revoke them with DELETE /tokens/{id}."""

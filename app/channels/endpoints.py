@@ -4,6 +4,7 @@ from app.accounts.dependencies import CurrentActor, Session, ShortActor, State
 from app.channels import service
 from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
 from app.db import read_only, unit_of_work
+from app.kit.fields import Id
 
 router = APIRouter(tags=["channels"])
 
@@ -12,7 +13,7 @@ router = APIRouter(tags=["channels"])
     "/clients/{client_id}/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelRead
 )
 async def create_channel(
-    client_id: int, data: ChannelCreate, actor: ShortActor, state: State
+    client_id: Id, data: ChannelCreate, actor: ShortActor, state: State
 ) -> ChannelRead:
     """Add a destination for a client's posts (owner or manager). `kind` is a connector name;
     `config` and `credentials` are validated by that connector. An address that is not public
@@ -37,7 +38,7 @@ async def create_channel(
 
 
 @router.get("/clients/{client_id}/channels", response_model=list[ChannelRead])
-async def list_channels(client_id: int, actor: CurrentActor, session: Session) -> list[ChannelRead]:
+async def list_channels(client_id: Id, actor: CurrentActor, session: Session) -> list[ChannelRead]:
     return [
         service.to_read(channel) for channel in await service.of_client(session, actor, client_id)
     ]
@@ -45,7 +46,7 @@ async def list_channels(client_id: int, actor: CurrentActor, session: Session) -
 
 @router.patch("/channels/{channel_id}", response_model=ChannelRead)
 async def update_channel(
-    channel_id: int, data: ChannelUpdate, actor: ShortActor, state: State
+    channel_id: Id, data: ChannelUpdate, actor: ShortActor, state: State
 ) -> ChannelRead:
     """Rename, reconfigure or reconnect a channel (owner or manager); new settings are refused
     as at creation. After new credentials, check the channel: a successful check releases the
@@ -72,7 +73,7 @@ async def update_channel(
 
 
 @router.post("/channels/{channel_id}/check", response_model=ChannelCheckRead)
-async def check_channel(channel_id: int, actor: ShortActor, state: State) -> ChannelCheckRead:
+async def check_channel(channel_id: Id, actor: ShortActor, state: State) -> ChannelCheckRead:
     """Ask the connector whether this channel can be published to; publishes nothing. A channel
     that needed reconnecting and now checks fine goes back to work, with what it held."""
     async with unit_of_work(state.session_factory) as session:

@@ -1,7 +1,9 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.kit.fields import NOT_NULL
 
 
 class ChannelCreate(BaseModel):
@@ -29,7 +31,7 @@ class ChannelCreate(BaseModel):
         },
     )
 
-    kind: str = Field(description="A connector name, e.g. `local_blog`.")
+    kind: str = Field(max_length=50, description="A connector name, e.g. `local_blog`.")
     name: str = Field(min_length=1, max_length=200)
     config: dict[str, Any] = Field(default_factory=dict)
     credentials: dict[str, Any] = Field(
@@ -43,9 +45,9 @@ class ChannelUpdate(BaseModel):
         json_schema_extra={"examples": [{"credentials": {"page_access_token": "EAAG…"}}]},
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    config: dict[str, Any] | None = None
-    credentials: dict[str, Any] | None = Field(
+    name: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
+    config: Annotated[dict[str, Any] | None, NOT_NULL] = None
+    credentials: Annotated[dict[str, Any] | None, NOT_NULL] = Field(
         default=None, description="Replaces the stored secrets (e.g. a new token)."
     )
 

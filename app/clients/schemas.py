@@ -1,7 +1,9 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.kit.fields import NOT_NULL
 
 
 class ClientCreate(BaseModel):
@@ -20,7 +22,7 @@ class ClientCreate(BaseModel):
         description="Names the public pages (/blog/{slug}, /t/{slug}); made from the name if absent.",
     )
     timezone: str = Field(
-        default="UTC", description="IANA zone; times without offset are read in it."
+        default="UTC", max_length=64, description="IANA zone; times without offset are read in it."
     )
     locale: Literal["fr", "en"] = "en"
     publish_deadline_minutes: int | None = Field(
@@ -51,9 +53,9 @@ class ClientUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"signature_intro": "Votre CM :"}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    timezone: str | None = None
-    locale: Literal["fr", "en"] | None = None
+    name: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
+    timezone: Annotated[str | None, NOT_NULL] = Field(default=None, max_length=64)
+    locale: Annotated[Literal["fr", "en"] | None, NOT_NULL] = None
     signature_intro: str | None = Field(
         default=None,
         max_length=60,

@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.deliveries import service
 from app.deliveries.schemas import ConfirmPublished, DeliveryRead
+from app.kit.fields import Id
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
 
 @router.post("/{delivery_id}/confirm-published", response_model=DeliveryRead)
 async def confirm_published(
-    delivery_id: int,
+    delivery_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -35,7 +36,7 @@ async def confirm_published(
 
 @router.post("/{delivery_id}/publish-again", response_model=DeliveryRead)
 async def publish_again(
-    delivery_id: int, actor: CurrentActor, session: Session, state: State
+    delivery_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> DeliveryRead:
     """A delivery that `needs_attention` did not go out (you checked the channel): send it now.
     The post's author, an owner or a manager."""

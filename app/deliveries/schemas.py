@@ -1,8 +1,9 @@
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, HttpUrl
+from pydantic import BaseModel, ConfigDict
 
 from app.deliveries.states import DeliveryStatus
+from app.kit.fields import WebAddress
 
 
 class DeliveryRead(BaseModel):
@@ -23,4 +24,4 @@ class ConfirmPublished(BaseModel):
         json_schema_extra={"examples": [{"external_url": "https://www.facebook.com/123_456"}]},
     )
 
-    external_url: HttpUrl | None = None
+    external_url: WebAddress | None = None

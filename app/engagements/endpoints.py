@@ -8,6 +8,7 @@ from app.engagements.schemas import (
     EngagementRead,
     EngagementStatus,
 )
+from app.kit.fields import Id
 
 router = APIRouter(tags=["engagements"])
 
@@ -18,7 +19,7 @@ router = APIRouter(tags=["engagements"])
     response_model=EngagementRead,
 )
 async def propose_engagement(
-    client_id: int, data: EngagementCreate, actor: CurrentActor, session: Session, state: State
+    client_id: Id, data: EngagementCreate, actor: CurrentActor, session: Session, state: State
 ) -> EngagementRead:
     """Propose a client to a person (owner or manager). The person then accepts or declines."""
     engagement = await service.propose(session, actor, client_id, data.person_id, now=state.clock())
@@ -29,8 +30,8 @@ async def propose_engagement(
 async def list_engagements(
     actor: CurrentActor,
     session: Session,
-    client_id: int | None = None,
-    person_id: int | None = None,
+    client_id: Id | None = None,
+    person_id: Id | None = None,
     status: EngagementStatus | None = None,
 ) -> list[EngagementRead]:
     """Owners and managers see all; a CM sees their own."""
@@ -42,7 +43,7 @@ async def list_engagements(
 
 @router.post("/engagements/{engagement_id}/accept", response_model=EngagementRead)
 async def accept_engagement(
-    engagement_id: int, actor: CurrentActor, session: Session, state: State
+    engagement_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> EngagementRead:
     """Only the person the engagement is proposed to can accept it."""
     engagement = await service.respond(
@@ -53,7 +54,7 @@ async def accept_engagement(
 
 @router.post("/engagements/{engagement_id}/decline", response_model=EngagementRead)
 async def decline_engagement(
-    engagement_id: int,
+    engagement_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -73,7 +74,7 @@ async def decline_engagement(
 
 @router.post("/engagements/{engagement_id}/end", response_model=EngagementRead)
 async def end_engagement(
-    engagement_id: int, actor: CurrentActor, session: Session, state: State
+    engagement_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> EngagementRead:
     """End an accepted or proposed engagement (the person, or an owner or manager)."""
     return service.to_read(await service.end(session, actor, engagement_id, now=state.clock()))

@@ -3,6 +3,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.kit.fields import Id
+
 
 class EngagementStatus(StrEnum):
     PROPOSED = "proposed"
@@ -14,7 +16,7 @@ class EngagementStatus(StrEnum):
 class EngagementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"person_id": 2}]})
 
-    person_id: int
+    person_id: Id
 
 
 class EngagementDecline(BaseModel):

@@ -13,6 +13,7 @@ from app.handovers.schemas import (
     LeaveRead,
     TakeOver,
 )
+from app.kit.fields import Id
 from app.people import service as people
 from app.posts import service as posts
 from app.posts.schemas import PostRead
@@ -26,7 +27,7 @@ router = APIRouter(tags=["handovers"])
     response_model=HandoverRead,
 )
 async def propose_handover(
-    client_id: int,
+    client_id: Id,
     data: HandoverCreate,
     actor: CurrentActor,
     session: Session,
@@ -47,7 +48,7 @@ async def list_handovers(
     session: Session,
     state: State,
     locale: Locale,
-    client_id: int | None = None,
+    client_id: Id | None = None,
     status: HandoverStatus | None = None,
 ) -> list[HandoverRead]:
     """Owners and managers see all; a CM sees the handovers they hand over or take over."""
@@ -58,7 +59,7 @@ async def list_handovers(
 
 @router.get("/handovers/{handover_id}", response_model=HandoverRead)
 async def get_handover(
-    handover_id: int, actor: CurrentActor, session: Session, state: State, locale: Locale
+    handover_id: Id, actor: CurrentActor, session: Session, state: State, locale: Locale
 ) -> HandoverRead:
     now = state.clock()
     handover = await service.get(session, actor, handover_id)
@@ -67,7 +68,7 @@ async def get_handover(
 
 @router.post("/handovers/{handover_id}/accept", response_model=HandoverRead)
 async def accept_handover(
-    handover_id: int,
+    handover_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -93,7 +94,7 @@ async def accept_handover(
 
 @router.post("/handovers/{handover_id}/decline", response_model=HandoverRead)
 async def decline_handover(
-    handover_id: int,
+    handover_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -111,7 +112,7 @@ async def decline_handover(
 
 @router.post("/handovers/{handover_id}/cancel", response_model=HandoverRead)
 async def cancel_handover(
-    handover_id: int, actor: CurrentActor, session: Session, state: State, locale: Locale
+    handover_id: Id, actor: CurrentActor, session: Session, state: State, locale: Locale
 ) -> HandoverRead:
     """Cancel a handover before it takes effect (owner or manager): its announcement and any
     farewell do not go out, and the outgoing CM keeps the client."""
@@ -126,7 +127,7 @@ async def cancel_handover(
     response_model=PostRead,
 )
 async def write_farewell(
-    handover_id: int,
+    handover_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -152,8 +153,8 @@ async def write_farewell(
     response_model=PostRead,
 )
 async def take_over_post(
-    handover_id: int,
-    post_id: int,
+    handover_id: Id,
+    post_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,
@@ -176,7 +177,7 @@ async def take_over_post(
 
 @router.post("/people/{person_id}/leave", response_model=LeaveRead, tags=["people"])
 async def leave_organisation(
-    person_id: int,
+    person_id: Id,
     actor: CurrentActor,
     session: Session,
     state: State,

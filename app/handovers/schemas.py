@@ -1,8 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.kit.fields import TIME_MAX_LENGTH, Id, WebAddress
 from app.people.schemas import PersonRead
 from app.posts.schemas import BODY_MAX_LENGTH
 
@@ -30,9 +31,10 @@ class HandoverCreate(BaseModel):
         },
     )
 
-    outgoing_person_id: int
-    incoming_person_id: int
+    outgoing_person_id: Id
+    incoming_person_id: Id
     effective_at: str = Field(
+        max_length=TIME_MAX_LENGTH,
         description="ISO 8601. A time without offset is read in the client's zone; one that does "
         "not exist there, or happens twice, because of a change of time is refused."
     )
@@ -76,9 +78,10 @@ class FarewellCreate(BaseModel):
     body: str | None = Field(default=None, max_length=BODY_MAX_LENGTH)
     scheduled_at: str | None = Field(
         default=None,
+        max_length=TIME_MAX_LENGTH,
         description="Before the handover's effective time (default: an hour before it, or now).",
     )
-    channel_ids: list[int] | None = Field(
+    channel_ids: list[Id] | None = Field(
         default=None, min_length=1, max_length=20, description="Default: every channel."
     )
 
@@ -91,12 +94,13 @@ class TakeOver(BaseModel):
 
     title: str | None = Field(default=None, max_length=300)
     body: str | None = Field(default=None, max_length=BODY_MAX_LENGTH)
-    link: HttpUrl | None = None
+    link: WebAddress | None = None
     scheduled_at: str | None = Field(
         default=None,
+        max_length=TIME_MAX_LENGTH,
         description="Default: the old post's time if it is still ahead, else now.",
     )
-    channel_ids: list[int] | None = Field(default=None, min_length=1, max_length=20)
+    channel_ids: list[Id] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class PersonRef(BaseModel):
@@ -156,8 +160,8 @@ class HandoverRead(BaseModel):
 class Successor(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    client_id: int
-    person_id: int
+    client_id: Id
+    person_id: Id
 
 
 class Leave(BaseModel):
@@ -181,6 +185,7 @@ class Leave(BaseModel):
     )
     effective_at: str | None = Field(
         default=None,
+        max_length=TIME_MAX_LENGTH,
         description="When they leave (default: now). A time without offset is read in the zone "
         "of the clients they speak for; give an offset if those zones differ.",
     )

@@ -68,6 +68,10 @@ _DETAILS: dict[str, tuple[str, str]] = {
         "ce n'est pas une adresse e-mail ; écrivez-la sous la forme nom@domaine, par exemple "
         "mauricette@agence.fr",
     ),
+    "null_refused": (
+        "it cannot be null; leave it out to keep what it is",
+        "il ne peut pas valoir null ; omettez-le pour le laisser tel quel",
+    ),
     "datetime_type": (
         "give a date and time in ISO 8601, e.g. 2026-12-01T09:30:00+01:00",
         "indiquez une date et une heure au format ISO 8601, par exemple "

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, status
 
 from app.accounts.dependencies import CurrentActor, Locale, Session, State
 from app.identity import service as identity
+from app.kit.fields import Count, Id
 from app.people import service
 from app.people.schemas import (
     AttestRequest,
@@ -41,7 +42,7 @@ async def me(actor: CurrentActor, session: Session, locale: Locale) -> PersonRea
 
 @router.get("/{person_id}", response_model=PersonRead)
 async def get_person(
-    person_id: int, actor: CurrentActor, session: Session, locale: Locale
+    person_id: Id, actor: CurrentActor, session: Session, locale: Locale
 ) -> PersonRead:
     row = await service.get(session, actor, person_id)
     return (await service.read_many(session, actor.organisation_id, [row], locale))[0]
@@ -49,7 +50,7 @@ async def get_person(
 
 @router.post("/{person_id}/attest", response_model=PersonRead)
 async def attest_person(
-    person_id: int,
+    person_id: Id,
     data: AttestRequest,
     actor: CurrentActor,
     session: Session,
@@ -75,7 +76,7 @@ async def attest_person(
 
 @router.post("/{person_id}/attest/withdraw", response_model=PersonRead)
 async def withdraw_attestation(
-    person_id: int,
+    person_id: Id,
     data: WithdrawRequest,
     actor: CurrentActor,
     session: Session,
@@ -92,12 +93,12 @@ async def withdraw_attestation(
 
 @router.get("/{person_id}/history", response_model=list[HistoryEntry])
 async def person_history(
-    person_id: int,
+    person_id: Id,
     actor: CurrentActor,
     session: Session,
     locale: Locale,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> list[HistoryEntry]:
     """What happened to this person's signature and membership, newest first: name, short name,
     role title and photo changes (old and new values), attestations and their withdrawal, role
@@ -109,7 +110,7 @@ async def person_history(
 
 @router.patch("/{person_id}", response_model=PersonRead)
 async def update_person(
-    person_id: int,
+    person_id: Id,
     data: PersonUpdate,
     actor: CurrentActor,
     session: Session,

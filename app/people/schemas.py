@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.actor import Role
 from app.kit.email import Email
+from app.kit.fields import NOT_NULL, WebAddress
 
 _LOGIN_RULES = (
     "10 to 256 characters; not a common password or word, not made of repeats, sequences or "
@@ -43,7 +44,7 @@ class PersonCreate(BaseModel):
     short_name: str | None = Field(default=None, max_length=100)
     role: Role = Role.CM
     role_title: str | None = Field(default=None, max_length=120)
-    photo_url: HttpUrl | None = None
+    photo_url: WebAddress | None = None
     password: str | None = Field(default=None, description=_LOGIN_RULES)
     locale: Literal["en", "fr"] | None = Field(
         default=None,
@@ -107,13 +108,15 @@ class PersonUpdate(BaseModel):
         },
     )
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
     short_name: str | None = Field(default=None, max_length=100)
     role_title: str | None = Field(default=None, max_length=120)
-    photo_url: HttpUrl | None = None
-    locale: Literal["en", "fr"] | None = None
-    password: str | None = Field(default=None, description="Your own only. " + _LOGIN_RULES)
-    role: Role | None = Field(
+    photo_url: WebAddress | None = None
+    locale: Annotated[Literal["en", "fr"] | None, NOT_NULL] = None
+    password: Annotated[str | None, NOT_NULL] = Field(
+        default=None, description="Your own only. " + _LOGIN_RULES
+    )
+    role: Annotated[Role | None, NOT_NULL] = Field(
         default=None,
         description="Owners only; the organisation keeps at least one owner.",
     )

@@ -1,10 +1,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from app.accounts.dependencies import CurrentActor, Session, State
 from app.deliveries.states import PostStatus
+from app.kit.fields import Count, Id, Instant
 from app.posts import service
 from app.posts.schemas import (
     ChannelPreview,
@@ -77,15 +77,13 @@ async def preview_post(
 async def list_posts(
     actor: CurrentActor,
     session: Session,
-    client_id: int | None = None,
+    client_id: Id | None = None,
     status: PostStatus | None = None,
-    author_id: int | None = None,
-    scheduled_from: Annotated[
-        AwareDatetime | None, Query(description="ISO 8601 with offset")
-    ] = None,
-    scheduled_to: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
+    author_id: Id | None = None,
+    scheduled_from: Annotated[Instant | None, Query(description="ISO 8601 with offset")] = None,
+    scheduled_to: Annotated[Instant | None, Query(description="ISO 8601 with offset")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
 ) -> list[PostRead]:
     """Newest scheduled first. A CM sees their own posts; owners and managers see all."""
     posts = await service.list_posts(
@@ -103,13 +101,13 @@ async def list_posts(
 
 
 @router.get("/{post_id}", response_model=PostRead)
-async def get_post(post_id: int, actor: CurrentActor, session: Session) -> PostRead:
+async def get_post(post_id: Id, actor: CurrentActor, session: Session) -> PostRead:
     return (await service.read_many(session, [await service.get(session, actor, post_id)]))[0]
 
 
 @router.patch("/{post_id}", response_model=PostRead)
 async def update_post(
-    post_id: int, data: PostUpdate, actor: CurrentActor, session: Session, state: State
+    post_id: Id, data: PostUpdate, actor: CurrentActor, session: Session, state: State
 ) -> PostRead:
     """Change a post before it goes out (its author only). The post is signed again."""
     post = await service.update(
@@ -126,7 +124,7 @@ async def update_post(
 
 @router.post("/{post_id}/cancel", response_model=PostRead)
 async def cancel_post(
-    post_id: int, actor: CurrentActor, session: Session, state: State
+    post_id: Id, actor: CurrentActor, session: Session, state: State
 ) -> PostRead:
     """Cancel what has not gone out yet (the author, or an owner or manager)."""
     post = await service.cancel(session, actor, post_id, now=state.clock())

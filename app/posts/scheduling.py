@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.errors import AppError
+from app.kit.fields import storable_instant
 
 # A time a few seconds old is "now" that took a while to arrive, not a mistake.
 PAST_TOLERANCE = timedelta(seconds=60)
@@ -32,9 +33,16 @@ def resolve(
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise AppError(f"{field}_invalid", field=field, value=value) from None
-    if parsed.tzinfo is None:
-        parsed = _localize(parsed, zone_name, value, field=field, refuse_ambiguous=refuse_ambiguous)
-    instant = parsed.astimezone(UTC)
+    try:
+        if parsed.tzinfo is None:
+            parsed = _localize(
+                parsed, zone_name, value, field=field, refuse_ambiguous=refuse_ambiguous
+            )
+        instant = storable_instant(parsed)
+    except OverflowError:  # a local time at the very edge of the calendar, read in the zone
+        instant = None
+    if instant is None:
+        raise AppError("time_out_of_range", field=field, value=value)
     if instant < now - PAST_TOLERANCE:
         raise AppError(f"{field}_in_past", field=field, value=value)
     return instant

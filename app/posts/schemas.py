@@ -1,10 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.deliveries.schemas import DeliveryRead
 from app.deliveries.states import PostStatus
+from app.kit.fields import TIME_MAX_LENGTH, Id, WebAddress
 
 BODY_MAX_LENGTH = 50_000
 
@@ -23,15 +24,19 @@ class PostCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
-    client_id: int
-    channel_ids: list[int] = Field(min_length=1, max_length=20)
+    client_id: Id
+    channel_ids: list[Id] = Field(min_length=1, max_length=20)
     title: str | None = Field(default=None, max_length=300)
+    # The length is checked by the service (`body_too_long`, which says by how much); the
+    # schema states it all the same.
     body: str = Field(
-        description=f"Plain text (blogs keep a few inline tags); at most {BODY_MAX_LENGTH} characters."
+        description=f"Plain text (blogs keep a few inline tags); at most {BODY_MAX_LENGTH} characters.",
+        json_schema_extra={"maxLength": BODY_MAX_LENGTH},
     )
-    link: HttpUrl | None = None
+    link: WebAddress | None = None
     scheduled_at: str | None = Field(
         default=None,
+        max_length=TIME_MAX_LENGTH,
         description="ISO 8601. Omit to publish now; a time without offset is read in the client's zone.",
     )
 
@@ -58,11 +63,11 @@ class PostUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"scheduled_at": "2026-12-05T10:00:00"}]}
     )
 
-    channel_ids: list[int] | None = Field(default=None, min_length=1, max_length=20)
+    channel_ids: list[Id] | None = Field(default=None, min_length=1, max_length=20)
     title: str | None = Field(default=None, max_length=300)
-    body: str | None = None
-    link: HttpUrl | None = None
-    scheduled_at: str | None = None
+    body: str | None = Field(default=None, json_schema_extra={"maxLength": BODY_MAX_LENGTH})
+    link: WebAddress | None = None
+    scheduled_at: str | None = Field(default=None, max_length=TIME_MAX_LENGTH)
 
 
 class AuthorRead(BaseModel):

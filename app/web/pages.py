@@ -14,6 +14,7 @@ from app.accounts import sessions
 from app.accounts.actor import Actor, Role
 from app.accounts.dependencies import Session, State
 from app.errors import AppError
+from app.kit.fields import Id
 from app.kit.i18n import normalise_locale
 from app.people import setup
 from app.posts import service as posts
@@ -263,7 +264,7 @@ async def tokens_create(
 
 @router.post("/app/tokens/{token_id}/revoke")
 async def tokens_revoke(
-    request: Request, session: Session, state: State, token_id: int
+    request: Request, session: Session, state: State, token_id: Id
 ) -> Response:
     actor = await _signed_in(request, session, state)
     if actor is None:
