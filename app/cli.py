@@ -67,7 +67,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         args.port,
         settings.base_url,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
     return 0
 
 

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         description="Where login failures are counted (a `limits` async storage URI); set a "
         "shared one, e.g. async+redis://…, when several API processes serve.",
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For `byline serve` believes (comma-separated "
+        "addresses or networks, `*` for any): sign-in limits count the client behind them.",
+    )
     max_body_size: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted (bytes)."
     )

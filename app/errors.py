@@ -517,8 +517,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     "invalid_form": ErrorSpec(
         400,
-        "The form could not be read ({detail}). Send it again from the page.",
-        "Le formulaire n'a pas pu être lu ({detail}). Renvoyez-le depuis la page.",
+        "The form could not be read. Reload the page and send it again from there.",
+        "Le formulaire n'a pas pu être lu. Rechargez la page et renvoyez-le depuis celle-ci.",
+    ),
+    "invalid_cookie": ErrorSpec(
+        400,
+        "Your browser sent a cookie Byline cannot read. Delete this site's cookies, then reload "
+        "the page.",
+        "Votre navigateur a envoyé un cookie que Byline ne sait pas lire. Supprimez les cookies "
+        "de ce site, puis rechargez la page.",
     ),
     "body_too_large": ErrorSpec(
         413,
@@ -591,7 +598,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "This password contains “{word}”, taken from your name, your e-mail address or the name "
         "Byline: such words are tried first. Choose a password without it.",
         "Ce mot de passe contient « {word} », tiré de votre nom, de votre adresse e-mail ou du "
-        "nom Byline : ces mots sont essayés en premier. Choisissez un mot de passe sans lui.",
+        "nom Byline : ces mots sont essayés en premier. Choisissez un mot de passe qui ne le "
+        "contienne pas.",
     ),
     # Hostile input (issue 9): what neither database can keep is refused before anything is
     # written, with the same code on SQLite and PostgreSQL.

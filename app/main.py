@@ -162,6 +162,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(check_request)],
+        # Starlette's trailing-slash redirect is built from the Host header: "/login/" is a 404.
+        redirect_slashes=False,
     )
     api = APIRouter(prefix="/api/v1")
     for router in (

@@ -1,6 +1,7 @@
 """The web app as an attacker meets it: sessions that end, sign-ins that wait, forms that need
 their CSRF token, and the headers and limits every answer carries."""
 
+import asyncio
 import os
 import re
 import stat
@@ -158,11 +159,19 @@ async def test_an_owner_ends_someone_s_sessions_and_a_cm_cannot_end_the_owner_s(
         ended = await ok(
             await api.delete(f"{API}/people/{cm_id}/sessions", headers=bearer(org.owner_token))
         )
-        assert ended == {"ended": 1}
+        assert ended == {"ended": 1, "tokens_revoked": 0}
         assert not await signed_in(cm_web)
         assert await signed_in(web)
-        # The CM's API token still works: sessions and tokens are ended separately.
+        # The CM's API token still works: sessions and tokens are ended separately, unless
+        # the owner asks for both (a stolen session can make a token).
         assert (await api.get(f"{API}/people/me", headers=bearer(cm_token))).status_code == 200
+        both = await ok(
+            await api.delete(
+                f"{API}/people/{cm_id}/sessions?tokens=true", headers=bearer(org.owner_token)
+            )
+        )
+        assert both == {"ended": 0, "tokens_revoked": 1}
+        assert (await api.get(f"{API}/people/me", headers=bearer(cm_token))).status_code == 401
         # Someone of another organisation is not found, whoever asks.
         assert (
             await api.delete(f"{API}/people/99999/sessions", headers=bearer(org.owner_token))
@@ -227,6 +236,32 @@ async def test_unknown_and_known_addresses_get_the_same_answers(
     # The unknown address leaves one trace, when it is locked, in no organisation.
     unknown = [e for e in await _audit(state, "person.login_locked") if e.subject_id is None]
     assert len(unknown) == 1 and unknown[0].organisation_id is None
+
+
+async def test_wrong_passwords_sent_all_at_once_are_counted_all_the_same(
+    web: httpx.AsyncClient, org: Org
+) -> None:
+    csrf = await csrf_of(web)
+    form = {"csrftoken": csrf, "email": OWNER_EMAIL, "password": "wrong password!"}
+    answers = await asyncio.gather(*[web.post("/login", data=form) for _ in range(25)])
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(401) == 10 and statuses.count(429) == 15, statuses
+
+
+async def test_the_right_password_of_someone_who_left_is_just_a_failed_sign_in(
+    app: FastAPI, org: Org
+) -> None:
+    async with browser(app) as api, browser(app) as web:
+        cm_id = await add_cm(api, org)
+        await ok(
+            await api.post(f"{API}/people/{cm_id}/leave", headers=bearer(org.owner_token), json={})
+        )
+        right = await log_in(web, "guy@cl-consult.fr", "a long enough passphrase 7")
+        wrong = await log_in(web, "guy@cl-consult.fr", "not the passphrase 8")
+        assert right.status_code == wrong.status_code == 401
+        assert re.search(r'class="error"[^>]*>(.*?)<', right.text, re.S).group(1) == re.search(
+            r'class="error"[^>]*>(.*?)<', wrong.text, re.S
+        ).group(1)
 
 
 async def test_one_address_trying_many_accounts_is_throttled(app: FastAPI, org: Org) -> None:
@@ -331,7 +366,36 @@ async def test_redirects_follow_the_base_url_not_the_host_header(web: httpx.Asyn
         data={"lang": "fr", "csrftoken": await csrf_of(web)},
         headers={"Referer": "http://evil.example/login", "Host": "evil.example"},
     )
-    assert back.headers["location"] == f"{BASE_URL}/"
+    assert back.headers["location"] == f"{BASE_URL}/login"  # the path only, on Byline
+    for path in ("/login/", "/app/", "/api/v1/people/", "/docs/"):
+        slash = await web.get(path, headers={"Host": "evil.example"})
+        assert "evil.example" not in slash.headers.get("location", ""), path
+        assert slash.status_code == 404, path
+
+
+async def test_without_a_base_url_redirects_are_paths_that_stay_on_byline(
+    make_app: AppFactory, settings: Settings, org: Org
+) -> None:
+    unset = Settings(
+        var_dir=settings.var_dir,
+        database_url=settings.database_url,
+        secret_key=settings.secret_key,
+    )
+    app = await make_app(settings=unset)
+    async with browser(app, "http://localhost:8000") as web:
+        assert (await log_in(web)).headers["location"] == "/app"
+        assert await signed_in(web)  # on the host name the browser used
+        for referer, back in (
+            ("http://localhost:8000/app/tokens", "/app/tokens"),
+            ("http://evil.example//evil.example/x", "/"),
+            ("http://evil.example/\\evil.example", "/"),
+        ):
+            answer = await web.post(
+                "/lang",
+                data={"lang": "fr", "csrftoken": await csrf_of(web, "/app")},
+                headers={"Referer": referer},
+            )
+            assert answer.headers["location"] == back, referer
 
 
 async def test_a_body_over_the_limit_is_a_413(
@@ -393,3 +457,11 @@ async def test_a_session_ends_when_unused_too_long_and_at_its_age_limit(
         await log_in(web)
         now[0] += timedelta(minutes=61)  # an hour and a minute unused
         assert not await signed_in(web)
+
+
+async def test_an_unreadable_cookie_or_length_is_a_4xx(web: httpx.AsyncClient) -> None:
+    page = await web.get("/login", headers={"Cookie": b"csrftoken=\xff\xfe"})
+    assert page.status_code == 400
+    assert "cookie Byline cannot read" in page.text
+    huge = await web.post(f"{API}/posts", content=b"{}", headers={"Content-Length": "9" * 5000})
+    assert huge.status_code == 413

@@ -1,4 +1,6 @@
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from app.accounts import service, sessions
 from app.accounts.dependencies import CurrentActor, Session, State
@@ -67,8 +69,18 @@ async def list_sessions(
 
 @sessions_router.delete("/{person_id}/sessions", response_model=SessionsEnded)
 async def end_sessions(
-    person_id: Id, actor: CurrentActor, session: Session, state: State
+    person_id: Id,
+    actor: CurrentActor,
+    session: Session,
+    state: State,
+    tokens: Annotated[
+        bool,
+        Query(description="Revoke the person's API tokens too: a stolen session can make one."),
+    ] = False,
 ) -> SessionsEnded:
     """Sign a person out of the web app everywhere (a lost laptop, a doubt): your own sessions,
-    or anyone's for an owner. API tokens are not touched; revoke them with DELETE /tokens/{id}."""
-    return SessionsEnded(ended=await sessions.end_for(session, actor, person_id, now=state.clock()))
+    or anyone's for an owner. With `tokens=true`, their API tokens are revoked as well."""
+    ended, revoked = await sessions.end_for(
+        session, actor, person_id, now=state.clock(), tokens=tokens
+    )
+    return SessionsEnded(ended=ended, tokens_revoked=revoked)

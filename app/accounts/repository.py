@@ -41,12 +41,13 @@ async def touch_token(session: AsyncSession, token_id: int, at: datetime) -> Non
     await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))
 
 
-async def revoke_tokens_of(session: AsyncSession, person_id: int, at: datetime) -> None:
-    await session.execute(
+async def revoke_tokens_of(session: AsyncSession, person_id: int, at: datetime) -> int:
+    result = await session.execute(
         update(ApiToken)
         .where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=at)
     )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def add_web_session(session: AsyncSession, row: WebSession) -> WebSession:

@@ -35,3 +35,4 @@ class SessionRead(BaseModel):
 
 class SessionsEnded(BaseModel):
     ended: int = Field(description="How many sessions ended; their cookies no longer sign in.")
+    tokens_revoked: int = Field(description="How many API tokens were revoked (`tokens=true`).")

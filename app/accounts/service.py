@@ -127,33 +127,39 @@ async def log_in(
 ) -> Actor:
     """The actor a password signs in, or why not. Failures are counted per account and per
     address; past a limit every sign-in waits, the right password too (`login_throttled`).
-    An unknown address gets exactly the answers a known one gets."""
+    An unknown address, and the account of someone who has left, get exactly the answers any
+    wrong password gets."""
     email = email.strip()
-    wait = await throttle.wait(email, address)
-    if wait:
-        raise AppError(
-            "login_throttled", wait=wait_words(wait), headers={"Retry-After": str(ceil(wait))}
-        )
-    person = await repository.get_by_email(session, email)
-    if not verify_password(person.password_hash if person else None, password) or person is None:
-        locked = await throttle.failed(email, address)
-        membership = await repository.get_membership(session, person.id) if person else None
-        if membership is not None or locked:
-            # Every failure on an account is in its organisation's trail; for an unknown
-            # address only the moment it is locked is (a spray of names stays a few rows).
-            audit.record(
-                session,
-                organisation_id=membership.organisation_id if membership else None,
-                actor_id=None,
-                action="person.login_locked" if locked else "person.login_failed",
-                subject_type="person" if person else "login",
-                subject_id=person.id if person else None,
-                at=now,
-                data={"address": address, **({} if person else {"email": email[:320]})},
+    async with throttle.turn(email, address):
+        wait = await throttle.wait(email, address)
+        if wait:
+            raise AppError(
+                "login_throttled", wait=wait_words(wait), headers={"Retry-After": str(ceil(wait))}
             )
-        raise AppError("login_failed")
-    actor = await actor_for(session, person.id, now)
-    await throttle.succeeded(email)
+        person = await repository.get_by_email(session, email)
+        verified = verify_password(person.password_hash if person else None, password)
+        membership = await repository.get_membership(session, person.id) if person else None
+        gone = membership is None or (
+            membership.left_at is not None and as_utc(membership.left_at) <= now
+        )
+        if not verified or person is None or gone:
+            locked = await throttle.failed(email, address)
+            if membership is not None or locked:
+                # Every failure on an account is in its organisation's trail; for an unknown
+                # address only the moment it is locked is (a spray of names stays a few rows).
+                audit.record(
+                    session,
+                    organisation_id=membership.organisation_id if membership else None,
+                    actor_id=None,
+                    action="person.login_locked" if locked else "person.login_failed",
+                    subject_type="person" if person else "login",
+                    subject_id=person.id if person else None,
+                    at=now,
+                    data={"address": address, **({} if person else {"email": email[:320]})},
+                )
+            raise AppError("login_failed")
+        actor = await actor_for(session, person.id, now)
+        await throttle.succeeded(email)
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -231,6 +237,13 @@ async def revoke_token(
             at=now,
         )
     return token
+
+
+async def revoke_all_tokens(session: AsyncSession, person_id: int, *, now: datetime) -> int:
+    """Every API token of a person stops working (a stolen session may have made one); how many."""
+    revoked = await repository.revoke_tokens_of(session, person_id, now)
+    _forget_person(session, person_id)
+    return revoked
 
 
 async def shut_out(session: AsyncSession, person_id: int, *, now: datetime) -> None:

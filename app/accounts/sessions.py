@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
 from app.accounts.actor import Actor, Role
-from app.accounts.service import actor_for
+from app.accounts.service import actor_for, revoke_all_tokens
 from app.audit import service as audit
 from app.errors import AppError, not_found
 from app.kit.crypto import hash_api_token
@@ -123,11 +123,16 @@ async def list_of(
     return await repository.live_web_sessions_of(session, person_id, now)
 
 
-async def end_for(session: AsyncSession, actor: Actor, person_id: int, *, now: datetime) -> int:
-    """An owner ends someone's sessions (a lost laptop, a doubt), or a person their own."""
+async def end_for(
+    session: AsyncSession, actor: Actor, person_id: int, *, now: datetime, tokens: bool = False
+) -> tuple[int, int]:
+    """An owner ends someone's sessions (a lost laptop, a doubt), or a person their own; with
+    `tokens`, their API tokens are revoked too (a stolen session can make one). How many of
+    each."""
     await _may_see(session, actor, person_id)
     reason = "ended_by_self" if person_id == actor.person_id else "ended_by_owner"
     ended = await end_all_of(session, person_id, now=now, reason=reason)
+    revoked = await revoke_all_tokens(session, person_id, now=now) if tokens else 0
     audit.record(
         session,
         organisation_id=actor.organisation_id,
@@ -136,6 +141,6 @@ async def end_for(session: AsyncSession, actor: Actor, person_id: int, *, now: d
         subject_type="person",
         subject_id=person_id,
         at=now,
-        data={"sessions": ended},
+        data={"sessions": ended, "tokens": revoked},
     )
-    return ended
+    return ended, revoked

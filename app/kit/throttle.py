@@ -4,11 +4,21 @@ Only failures count. Once an account or an address has used up one of its limits
 for it waits, the right password included, until the oldest failure leaves the window; the limits
 grow with the window (10 a minute, 20 an hour, 50 a day for an account by default), so a patient
 attacker is slowed ever more. Unknown e-mail addresses are counted exactly like known ones: the
-answers do not tell them apart."""
+answers do not tell them apart.
 
+A sign-in looks at the counts, checks the password, then counts its failure: `turn` makes the
+sign-ins of one account, and of one address, take that path one at a time in this process, so
+that attempts sent all at once cannot all pass the look before any failure is counted. An IPv6
+client is counted by its /64, the block one subscriber gets."""
+
+import asyncio
 import hashlib
+import ipaddress
 import math
 import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 from babel.dates import format_timedelta
@@ -28,14 +38,45 @@ class LoginThrottle:
         self._limiter = MovingWindowRateLimiter(storage)
         self._account: list[RateLimitItem] = parse_many(account_limits)
         self._address: list[RateLimitItem] = parse_many(address_limits)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @staticmethod
+    def _names(email: str, address: str | None) -> tuple[str, str | None]:
+        # Hashed: a shared storage (Redis) then holds no e-mail addresses.
+        account = "login-account:" + hashlib.sha256(stored_form(email).encode()).hexdigest()
+        if not address:
+            return account, None
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return account, "login-address:" + address
+        if isinstance(parsed, ipaddress.IPv6Address):
+            if parsed.ipv4_mapped is not None:
+                return account, f"login-address:{parsed.ipv4_mapped}"
+            return account, f"login-address:{ipaddress.IPv6Network((parsed, 64), strict=False)}"
+        return account, f"login-address:{parsed}"
 
     def _keys(self, email: str, address: str | None) -> list[tuple[RateLimitItem, str]]:
-        # Hashed: a shared storage (Redis) then holds no e-mail addresses.
-        account = hashlib.sha256(stored_form(email).encode()).hexdigest()
-        keys = [(item, "login-account:" + account) for item in self._account]
-        if address:
-            keys += [(item, "login-address:" + address) for item in self._address]
+        account, place = self._names(email, address)
+        keys = [(item, account) for item in self._account]
+        if place:
+            keys += [(item, place) for item in self._address]
         return keys
+
+    @asynccontextmanager
+    async def turn(self, email: str, address: str | None) -> AsyncIterator[None]:
+        """One sign-in at a time for this address, then for this account (always in that order,
+        so two sign-ins never wait for each other's lock)."""
+        account, place = self._names(email, address)
+        async with AsyncExitStack() as stack:
+            for name in (place, account):
+                if name is None:
+                    continue
+                lock = self._locks.get(name)
+                if lock is None:
+                    lock = self._locks[name] = asyncio.Lock()
+                await stack.enter_async_context(lock)
+            yield
 
     async def wait(self, email: str, address: str | None) -> float:
         """0 when this sign-in may be tried now; else seconds to wait."""

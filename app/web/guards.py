@@ -59,7 +59,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+            if name == b"content-length" and (
+                len(value) > 18 or not value.isdigit() or int(value) > self.limit
+            ):
                 await _send_error(scope, send, self._error())
                 return
         seen = 0
@@ -140,10 +142,11 @@ class CsrfGuard:
             if passage["reached"]:
                 raise
             await _send_error(scope, send, error)
-        except Exception as error:  # asgi_csrf reading a malformed body
+        except Exception:  # asgi_csrf reading a malformed cookie header or body
             if passage["reached"]:
                 raise
-            await _send_error(scope, send, AppError("invalid_form", detail=type(error).__name__))
+            unreadable = "invalid_cookie" if scope["method"] in _SAFE else "invalid_form"
+            await _send_error(scope, send, AppError(unreadable))
 
 
 def security_headers(*, https: bool) -> Secure:
@@ -165,7 +168,8 @@ def security_headers(*, https: bool) -> Secure:
     )
     return Secure(
         csp=csp,
-        hsts=StrictTransportSecurity().max_age(63072000).include_subdomains() if https else None,
+        # Not includeSubDomains: Byline may live on a subdomain of an agency's main site.
+        hsts=StrictTransportSecurity().max_age(63072000) if https else None,
         referrer=ReferrerPolicy().strict_origin_when_cross_origin(),
         xcto=XContentTypeOptions().nosniff(),
         xfo=XFrameOptions().deny(),

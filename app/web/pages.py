@@ -5,6 +5,7 @@ A signed-in browser holds a `byline_session` cookie naming a session kept on the
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,7 +26,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def _go(state: AppState, path: str) -> RedirectResponse:
-    return RedirectResponse(state.settings.base_url + path, status_code=303)
+    """A redirect to one of our pages: at BYLINE_BASE_URL when the operator set it (a public
+    address behind a proxy), else a path, which the browser reads against the address it used
+    (localhost, a LAN address). Never built from the Host header."""
+    settings = state.settings
+    return RedirectResponse(
+        (settings.base_url if settings.base_url_configured else "") + path, status_code=303
+    )
 
 
 def _lifetime(state: AppState) -> sessions.Lifetime:
@@ -187,10 +194,11 @@ async def choose_language(
     request: Request, state: State, lang: Annotated[str, Form(max_length=10)]
 ) -> Response:
     """Back to the page the choice was made on, when it is one of ours."""
-    base = state.settings.base_url
-    referer = request.headers.get("referer") or ""
-    path = referer[len(base) :] if referer.startswith(base + "/") else "/"
-    response = _go(state, path if path.startswith("/") and not path.startswith("//") else "/")
+    # Only the referring page's path is kept: the redirect stays on Byline whatever it names.
+    path = urlsplit(request.headers.get("referer") or "").path or "/"
+    # "//host" and "/\\host" would leave Byline when the redirect is a bare path.
+    safe = path.startswith("/") and not path.startswith(("//", "/\\"))
+    response = _go(state, path if safe else "/")
     response.set_cookie(
         "lang",
         normalise_locale(lang),
@@ -263,9 +271,7 @@ async def tokens_create(
 
 
 @router.post("/app/tokens/{token_id}/revoke")
-async def tokens_revoke(
-    request: Request, session: Session, state: State, token_id: Id
-) -> Response:
+async def tokens_revoke(request: Request, session: Session, state: State, token_id: Id) -> Response:
     actor = await _signed_in(request, session, state)
     if actor is None:
         return _go(state, "/login")
