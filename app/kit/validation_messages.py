@@ -13,6 +13,11 @@ _DETAILS: dict[str, tuple[str, str]] = {
     "literal_error": ("use one of: {choices_en}", "choisissez parmi : {choices_fr}"),
     "enum": ("use one of: {choices_en}", "choisissez parmi : {choices_fr}"),
     "string_type": ("give text", "indiquez du texte"),
+    "string_unicode": (
+        "give text without lone surrogates (\\ud800 to \\udfff alone are not characters)",
+        "indiquez du texte sans demi-codet isolé (\\ud800 à \\udfff seuls ne sont pas des "
+        "caractères)",
+    ),
     "string_too_short": (
         "write at least {min_length} characters",
         "écrivez au moins {min_length} caractères",
