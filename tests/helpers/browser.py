@@ -82,6 +82,8 @@ class PageChecks:
     axe: Any  # axe_playwright_python.sync_playwright.Axe
     console_errors: list[str] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
+    expected_failures: list[str] = field(default_factory=list)
+    """Addresses that are meant not to load (a broken photo): their console errors are not."""
 
     def __post_init__(self) -> None:
         self.artifacts.mkdir(parents=True, exist_ok=True)
@@ -89,8 +91,9 @@ class PageChecks:
         self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
     def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.console_errors.append(message.text)
+        url = (message.location or {}).get("url", "")
+        if message.type == "error" and not any(part in url for part in self.expected_failures):
+            self.console_errors.append(f"{message.text} ({url})")
 
     def check(self, name: str) -> None:
         """The page as it is now, at each width: screenshot, overflow, accessibility."""
