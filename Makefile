@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST := 127.0.0.1
 PORT := 8000
 
-.PHONY: install run test test-sqlite test-postgres bench lint clean
+.PHONY: install run test test-sqlite test-postgres test-browser bench lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Byline needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -38,6 +38,11 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	BYLINE_TEST_DB=postgresql $(BIN)/python -m pytest
 
+# The browser tests alone (Debian's Chromium, driven by Playwright); screenshots of every page
+# they visit land in test-artifacts/browser/.
+test-browser: $(STAMP)
+	BYLINE_TEST_DB=sqlite $(BIN)/python -m pytest tests/browser
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.dispatch --database sqlite
 	$(BIN)/python -m bench.dispatch --database postgresql
@@ -48,4 +53,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

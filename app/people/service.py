@@ -339,3 +339,8 @@ def to_read(
         ),
         created_at=person.created_at,
     )
+
+
+async def organisation_name(session: AsyncSession, organisation_id: int) -> str:
+    organisation = await repository.get_organisation(session, organisation_id)
+    return organisation.name if organisation else ""

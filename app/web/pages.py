@@ -3,7 +3,6 @@
 A signed-in browser holds a `byline_session` cookie naming a session kept on the server
 (app.accounts.sessions). Redirects lead to BYLINE_BASE_URL, never to what the Host header says."""
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -18,77 +17,36 @@ from app.errors import AppError
 from app.kit.fields import Id
 from app.kit.i18n import normalise_locale
 from app.people import setup
-from app.posts import service as posts
 from app.state import AppState
+from app.web import home, people_pages, profile
+from app.web.common import CLIENT_COOKIE, address, go, signed_in, start_session, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _go(state: AppState, path: str) -> RedirectResponse:
-    """A redirect to one of our pages: at BYLINE_BASE_URL when the operator set it (a public
-    address behind a proxy), else a path, which the browser reads against the address it used
-    (localhost, a LAN address). Never built from the Host header."""
-    settings = state.settings
-    return RedirectResponse(
-        (settings.base_url if settings.base_url_configured else "") + path, status_code=303
-    )
-
-
-def _lifetime(state: AppState) -> sessions.Lifetime:
-    return sessions.Lifetime(
-        max_age=timedelta(seconds=state.settings.session_max_age),
-        idle=timedelta(seconds=state.settings.session_idle_timeout),
-    )
-
-
-def _address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+for section in (home.router, people_pages.router, profile.router):
+    router.include_router(section)
 
 
 async def _sign_in(
     request: Request, session: Session, state: State, actor: Actor
 ) -> RedirectResponse:
     """A new session (the one the browser held before ends), and the way home."""
-    raw = await sessions.start(
-        session,
-        actor,
-        now=state.clock(),
-        lifetime=_lifetime(state),
-        user_agent=request.headers.get("user-agent"),
-        address=_address(request),
-        replacing=request.cookies.get(sessions.COOKIE),
-    )
-    response = _go(state, "/app")
-    response.set_cookie(
-        sessions.COOKIE,
-        raw,
-        max_age=state.settings.session_max_age,
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.cookies_secure,
-    )
+    response = go(state, "/app")
+    await start_session(request, session, state, actor, response)
     return response
-
-
-async def _signed_in(request: Request, session: Session, state: State) -> Actor | None:
-    signed = await sessions.resume(
-        session, request.cookies.get(sessions.COOKIE), now=state.clock(), lifetime=_lifetime(state)
-    )
-    return signed.actor if signed else None
 
 
 @router.get("/")
 async def root(request: Request, session: Session, state: State) -> Response:
     if not await setup.is_set_up(session):
-        return _go(state, "/setup")
-    return _go(state, "/app" if await _signed_in(request, session, state) else "/login")
+        return go(state, "/setup")
+    return go(state, "/app" if await signed_in(request, session, state) else "/login")
 
 
 @router.get("/setup")
 async def setup_form(request: Request, session: Session, state: State) -> Response:
     if await setup.is_set_up(session):
-        return _go(state, "/login")
+        return go(state, "/login")
     return render(
         "web/setup.html", locale=page_locale(request), request=request, values={}, error=None
     )
@@ -161,7 +119,7 @@ async def login_submit(
     locale = page_locale(request)
     try:
         actor = await accounts.log_in(
-            session, state.throttle, email, password, address=_address(request), now=state.clock()
+            session, state.throttle, email, password, address=address(request), now=state.clock()
         )
     except AppError as error:
         page = render(
@@ -182,7 +140,7 @@ async def logout(request: Request, session: Session, state: State) -> Response:
     await sessions.end(
         session, request.cookies.get(sessions.COOKIE), now=state.clock(), reason="logout"
     )
-    response = _go(state, "/login")
+    response = go(state, "/login")
     response.delete_cookie(
         sessions.COOKIE, httponly=True, samesite="lax", secure=state.settings.cookies_secure
     )
@@ -194,11 +152,7 @@ async def choose_language(
     request: Request, state: State, lang: Annotated[str, Form(max_length=10)]
 ) -> Response:
     """Back to the page the choice was made on, when it is one of ours."""
-    # Only the referring page's path is kept: the redirect stays on Byline whatever it names.
-    path = urlsplit(request.headers.get("referer") or "").path or "/"
-    # "//host" and "/\\host" would leave Byline when the redirect is a bare path.
-    safe = path.startswith("/") and not path.startswith(("//", "/\\"))
-    response = _go(state, path if safe else "/")
+    response = _back(request, state)
     response.set_cookie(
         "lang",
         normalise_locale(lang),
@@ -207,31 +161,6 @@ async def choose_language(
         secure=state.settings.cookies_secure,
     )
     return response
-
-
-@router.get("/app")
-async def home(request: Request, session: Session, state: State) -> Response:
-    actor = await _signed_in(request, session, state)
-    if actor is None:
-        return _go(state, "/login")
-    recent = await posts.list_posts(
-        session,
-        actor,
-        client_id=None,
-        status=None,
-        author_id=None,
-        scheduled_from=None,
-        scheduled_to=None,
-        limit=50,
-        offset=0,
-    )
-    return render(
-        "web/home.html",
-        locale=page_locale(request),
-        request=request,
-        posts=await posts.read_many(session, recent),
-        role=actor.role.value,
-    )
 
 
 async def _tokens_page(
@@ -243,15 +172,16 @@ async def _tokens_page(
         request=request,
         tokens=await accounts.list_tokens(session, actor),
         new_token=new_token,
+        section="tokens",
     )
 
 
 @router.get("/app/tokens")
 async def tokens_page(request: Request, session: Session, state: State) -> Response:
-    actor = await _signed_in(request, session, state)
-    if actor is None:
-        return _go(state, "/login")
-    return await _tokens_page(request, session, actor, None)
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    return await _tokens_page(request, session, viewer.actor, None)
 
 
 @router.post("/app/tokens")
@@ -261,19 +191,51 @@ async def tokens_create(
     state: State,
     name: Annotated[str, Form(min_length=1, max_length=100)],
 ) -> Response:
-    actor = await _signed_in(request, session, state)
-    if actor is None:
-        return _go(state, "/login")
-    _, raw = await accounts.create_token(session, actor, name, now=state.clock())
-    page = await _tokens_page(request, session, actor, raw)
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    _, raw = await accounts.create_token(session, viewer.actor, name, now=state.clock())
+    page = await _tokens_page(request, session, viewer.actor, raw)
     page.headers["Cache-Control"] = "no-store"  # the page shows the token's value
     return page
 
 
 @router.post("/app/tokens/{token_id}/revoke")
-async def tokens_revoke(request: Request, session: Session, state: State, token_id: Id) -> Response:
-    actor = await _signed_in(request, session, state)
+async def tokens_revoke(
+    request: Request, session: Session, state: State, token_id: Id
+) -> Response:
+    actor = await signed_in(request, session, state)
     if actor is None:
-        return _go(state, "/login")
+        return go(state, "/login")
     await accounts.revoke_token(session, actor, token_id, now=state.clock())
-    return _go(state, "/app/tokens")
+    return go(state, "/app/tokens")
+
+
+def _back(request: Request, state: AppState) -> RedirectResponse:
+    """Back to the page a header form was sent from. Only the referring page's path is kept, so
+    the redirect stays on Byline whatever the header names."""
+    path = urlsplit(request.headers.get("referer") or "").path or "/"
+    # "//host" and "/\\host" would leave Byline when the redirect is a bare path.
+    safe = path.startswith("/") and not path.startswith(("//", "/\\"))
+    return go(state, path if safe else "/")
+
+
+@router.post("/app/client")
+async def choose_client(
+    request: Request,
+    session: Session,
+    state: State,
+    client_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The client switcher: the pages show that client's work (an empty choice: every client)."""
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    response = _back(request, state)
+    if client_id.isdigit() and any(c.id == int(client_id) for c in viewer.clients):
+        response.set_cookie(
+            CLIENT_COOKIE, client_id, samesite="lax", secure=state.settings.cookies_secure
+        )
+    else:
+        response.delete_cookie(CLIENT_COOKIE, samesite="lax", secure=state.settings.cookies_secure)
+    return response
