@@ -44,6 +44,7 @@ from app.handovers.schemas import (
     Leave,
     PersonRef,
     TakeOver,
+    Text,
     TextRead,
 )
 from app.identity import service as identity
@@ -52,7 +53,8 @@ from app.models import Client, Handover, Membership, Person, Post
 from app.people import service as people
 from app.posts import scheduling
 from app.posts import service as posts
-from app.posts.schemas import PostCreate
+from app.posts.schemas import ChannelPreview, PostCreate
+from app.signing.service import Signer
 from connectors.registry import ConnectorRegistry
 
 _H = HandoverStatus
@@ -454,6 +456,50 @@ async def accept(
         await activate(session, handover.id, now=now)
         await session.refresh(handover)
     return handover
+
+
+async def preview_announcement(
+    session: AsyncSession,
+    actor: Actor,
+    handover_id: int,
+    text: Text,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> list[ChannelPreview]:
+    """What the announcement (the draft, or `text` being edited) will show on each channel of
+    the client, signed by the incoming person: the same rendering as POST /posts/preview. Whoever
+    may read the handover may read its preview; only the incoming person signs it."""
+    handover = await _get(session, actor, handover_id)
+    client = await clients.get(session, actor, handover.client_id)
+    incoming, _ = await _member_of(session, actor.organisation_id, handover.incoming_person_id)
+    targets = [channel.id for channel in await channels.of_client(session, actor, client.id)]
+    if not targets:
+        return []
+    body = handover.announcement_body if text.body is None else text.body
+    title = handover.announcement_title if text.title is None else text.title
+    return await posts.preview_signed_by(
+        session,
+        actor,
+        PostCreate.model_construct(
+            client_id=client.id,
+            channel_ids=targets,
+            title=title.strip() or None,
+            body=body,
+            link=None,
+            scheduled_at=max(as_utc(handover.effective_at), now).isoformat(),
+        ),
+        Signer(
+            person_id=incoming.id,
+            full_name=incoming.full_name,
+            role_title=incoming.role_title,
+            photo_url=incoming.photo_url,
+        ),
+        registry=registry,
+        base_url=base_url,
+        now=now,
+    )
 
 
 async def _write_post(

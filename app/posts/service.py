@@ -29,7 +29,7 @@ from app.posts.schemas import (
     PostUpdate,
     SignatureRead,
 )
-from app.signing.service import ensure_can_sign
+from app.signing.service import Signer, ensure_can_sign
 from connectors.base import Signature
 from connectors.registry import ConnectorRegistry
 
@@ -111,19 +111,26 @@ class _Draft:
 
 
 async def _draft(
-    session: AsyncSession, actor: Actor, data: PostCreate, *, base_url: str, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    *,
+    base_url: str,
+    now: datetime,
+    signer: Signer | None = None,
 ) -> _Draft:
     client = await clients.get(session, actor, data.client_id)
     targets = await _channels_of_client(session, client, data.channel_ids)
     _check_body(data.body)
     scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
-    signer = await ensure_can_sign(
-        session,
-        organisation_id=actor.organisation_id,
-        person_id=actor.person_id,
-        client=client,
-        at=scheduled_at,
-    )
+    if signer is None:
+        signer = await ensure_can_sign(
+            session,
+            organisation_id=actor.organisation_id,
+            person_id=actor.person_id,
+            client=client,
+            at=scheduled_at,
+        )
     post = Post(
         organisation_id=actor.organisation_id,
         client_id=client.id,
@@ -239,6 +246,27 @@ async def preview(
 ) -> list[ChannelPreview]:
     """Render the post for each chosen channel as it would go out now, without saving anything."""
     draft = await _draft(session, actor, data, base_url=base_url, now=now)
+    return _previews(draft, registry)
+
+
+async def preview_signed_by(
+    session: AsyncSession,
+    actor: Actor,
+    data: PostCreate,
+    signer: Signer,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> list[ChannelPreview]:
+    """The preview of a post `signer` is about to be allowed to sign (a handover's announcement,
+    read before accepting the handover makes the engagement count). Creating it still runs the
+    signing rules."""
+    draft = await _draft(session, actor, data, base_url=base_url, now=now, signer=signer)
+    return _previews(draft, registry)
+
+
+def _previews(draft: _Draft, registry: ConnectorRegistry) -> list[ChannelPreview]:
     previews = []
     for channel in draft.targets:
         capabilities = channels.connector_class(

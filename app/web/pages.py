@@ -18,12 +18,28 @@ from app.kit.fields import Id
 from app.kit.i18n import normalise_locale
 from app.people import setup
 from app.state import AppState
-from app.web import home, people_pages, profile
+from app.web import (
+    channel_pages,
+    clients_pages,
+    handover_pages,
+    home,
+    leave_pages,
+    people_pages,
+    profile,
+)
 from app.web.common import CLIENT_COOKIE, address, go, signed_in, start_session, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
-for section in (home.router, people_pages.router, profile.router):
+for section in (
+    home.router,
+    people_pages.router,
+    profile.router,
+    clients_pages.router,
+    channel_pages.router,
+    handover_pages.router,
+    leave_pages.router,
+):
     router.include_router(section)
 
 
@@ -201,9 +217,7 @@ async def tokens_create(
 
 
 @router.post("/app/tokens/{token_id}/revoke")
-async def tokens_revoke(
-    request: Request, session: Session, state: State, token_id: Id
-) -> Response:
+async def tokens_revoke(request: Request, session: Session, state: State, token_id: Id) -> Response:
     actor = await signed_in(request, session, state)
     if actor is None:
         return go(state, "/login")

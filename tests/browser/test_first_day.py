@@ -4,16 +4,18 @@ her home page and accepts it. Every page on the way passes the checks of tests.h
 (390 and 1280 px, axe-core, console) and, in French, shows no English."""
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.kit.i18n import translations
-from tests.helpers.browser import PageChecks, Server, api
+from tests.helpers.browser import PageChecks, Server
 
 PASSWORD = "correct horse battery"
-# Her own words, which the password policy takes (it refuses a password holding her name).
-CM_PASSWORD = "sunny kitchen over the harbour"
+CM_PASSWORD = "tomme de savoie au lait cru"
+GUY_PASSWORD = "quatre saisons au marché"
 
 
 def _english_left(text: str) -> list[str]:
@@ -32,9 +34,7 @@ def _english_left(text: str) -> list[str]:
             for fragment in re.split(r"%\(\w+\)s", str(message.id)):
                 if len(fragment.strip()) >= 12 and fragment.strip() in text:
                     found.append(fragment.strip())
-    found += re.findall(
-        r"\b(?:the|your|and|with|Home|Posts|People|Log out|Accept|Decline)\b", text
-    )
+    found += re.findall(r"\b(?:the|your|and|with|Home|Posts|People|Log out|Accept|Decline)\b", text)
     assert catalogue.gettext("Log in") != "Log in"
     return found
 
@@ -100,20 +100,44 @@ def test_an_owner_adds_and_attests_a_cm_who_accepts_her_first_client(
     assert t("name attested") in page.locator("li", has_text="Mauricette Raoul").inner_text()
     seen(owner, "people, cm attested")
 
-    # A client and its proposal to her, through the API (the client pages come later).
+    # A second CM, who will take the client over later.
+    page.fill("#full_name", "Guy Couturier")
+    page.fill("#email", "guy@cl-consult.fr")
+    page.fill("#password", GUY_PASSWORD)
+    page.click("form[action='/app/people#add'] button[type=submit]")
+    card = page.locator("li", has=page.locator("strong", has_text="Guy Couturier"))
+    card.locator("summary").first.click()
+    card.locator("select[name=method]").select_option("declared")
+    card.locator("form[action$='/attest'] button[type=submit]").click()
+    assert t("Attested: this name can now sign posts.") in owner.visible_text()
+
     page.click("nav.sections a[href='/app/tokens']")
-    page.fill("#name", "walk")
-    page.click("form[action='/app/tokens'] button[type=submit]")
-    token = page.inner_text("#new-token").strip()
     seen(owner, "tokens")
-    with api(server, token) as http:
-        client = http.post(
-            "/clients",
-            json={"name": "Fromagerie Lamour", "timezone": "Europe/Paris", "locale": lang},
-        ).json()
-        cm = next(p for p in http.get("/people").json() if p["email"].startswith("mauricette"))
-        proposed = http.post(f"/clients/{client['id']}/engagements", json={"person_id": cm["id"]})
-        assert proposed.status_code == 201, proposed.text
+
+    # A client, its blog, and its proposal to her.
+    page.click("nav.sections a[href='/app/clients']")
+    seen(owner, "clients, none yet")
+    page.fill("#name", "Fromagerie Lamour")
+    page.fill("#timezone", "Europe/Paris")
+    page.select_option("#locale", lang)
+    page.click("form[action='/app/clients#new'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/app/clients/\d+\?done=created"))
+    client_url = page.url.split("?")[0]
+    assert t("Client added. Give it a channel, then propose it to a community manager.") in (
+        owner.visible_text()
+    )
+    seen(owner, "client added")
+    page.click("#channel-local_blog summary")
+    page.click("#channel-local_blog button[type=submit]")
+    page.wait_for_url(re.compile(r"done=channel"))
+    assert t("Channel added. Check it to see that it answers.") in owner.visible_text()
+    seen(owner, "client with its blog")
+    page.select_option("#propose-person_id", label="Mauricette Raoul")
+    page.click("form[action$='/engagements#propose'] button[type=submit]")
+    page.wait_for_url(re.compile(r"done=proposed"))
+    history = page.inner_text("#engagements")
+    assert "Mauricette Raoul" in history and t("proposed") in history
+    seen(owner, "client, proposed")
 
     # The CM signs in and finds the proposal on her home page.
     mauricette = open_page(locale=browser_locale, name="cm")
@@ -144,6 +168,47 @@ def test_an_owner_adds_and_attests_a_cm_who_accepts_her_first_client(
     assert page.locator("nav.sections").is_visible()
     assert page.locator("main a[href='/app']").is_visible()
     seen(mauricette, "cm forbidden page")
+
+    # The owner schedules a handover of the client from Mauricette to Guy, in a week, in the
+    # client's zone; Guy reads the announcement, edits it, sees it per channel and accepts.
+    page = owner.page
+    page.goto(client_url)
+    assert "Europe/Paris" in page.inner_text("label[for='handover-effective_at']")
+    page.select_option("#handover-outgoing_person_id", label="Mauricette Raoul")
+    page.select_option("#handover-incoming_person_id", label="Guy Couturier")
+    next_week = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=7)).strftime("%Y-%m-%d")
+    page.fill("#handover-effective_at", f"{next_week}T09:00")
+    page.click("form[action$='/handovers#schedule'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/app/handovers/\d+\?done=scheduled"))
+    handover_url = page.url.split("?")[0]
+    assert "09:00 (Europe/Paris)" in owner.visible_text()
+    seen(owner, "handover scheduled")
+    page.click("nav.sections a[href='/app/handovers']")
+    assert "Fromagerie Lamour" in page.inner_text("main")
+    seen(owner, "handovers")
+
+    guy = open_page(locale=browser_locale, name="incoming")
+    guy.expected_failures.append("/static/no-such-photo.jpg")  # Mauricette's, on the handover
+    _login(guy, server, "guy@cl-consult.fr", GUY_PASSWORD)
+    page = guy.page
+    seen(guy, "incoming home, a handover")
+    page.click(f"main a[href='{handover_url.removeprefix(server.url)}']")
+    seen(guy, "handover, the draft")
+    page.fill("#body", "Bonjour ! Guy Couturier reprend la parole pour la Fromagerie Lamour.")
+    page.click("button[name=do][value=preview]")
+    preview = page.inner_text("ul.previews")
+    assert "Guy Couturier reprend la parole" in preview and "Guy Couturier" in preview
+    seen(guy, "handover, edited and previewed")
+    page.click("button[name=do][value=accept]")
+    page.wait_for_url(re.compile(r"done=accepted"))
+    assert (
+        t(
+            "Handover accepted: its announcement goes out, signed with your name, when it "
+            "takes effect."
+        )
+        in guy.visible_text()
+    )
+    seen(guy, "handover accepted")
 
     if lang == "fr":
         left = {name: _english_left(text) for name, text in pages}
