@@ -18,12 +18,19 @@ from app.kit.fields import Id
 from app.kit.i18n import normalise_locale
 from app.people import setup
 from app.state import AppState
-from app.web import home, people_pages, profile
+from app.web import calendar, compose, home, people_pages, post_pages, profile
 from app.web.common import CLIENT_COOKIE, address, go, signed_in, start_session, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter(include_in_schema=False)
-for section in (home.router, people_pages.router, profile.router):
+for section in (
+    home.router,
+    people_pages.router,
+    profile.router,
+    compose.router,
+    post_pages.router,
+    calendar.router,
+):
     router.include_router(section)
 
 
@@ -201,9 +208,7 @@ async def tokens_create(
 
 
 @router.post("/app/tokens/{token_id}/revoke")
-async def tokens_revoke(
-    request: Request, session: Session, state: State, token_id: Id
-) -> Response:
+async def tokens_revoke(request: Request, session: Session, state: State, token_id: Id) -> Response:
     actor = await signed_in(request, session, state)
     if actor is None:
         return go(state, "/login")
