@@ -85,6 +85,7 @@ async def engaged_writer(
     timezone: str = "Europe/Paris",
     attest: bool = True,
     accept: bool = True,
+    password: str | None = None,
 ) -> Writer:
     org = org or await setup_org(state)
     owner = bearer(org.owner_token)
@@ -97,6 +98,7 @@ async def engaged_writer(
                 "full_name": full_name,
                 "role": "cm",
                 "role_title": "Community Manager",
+                **({"password": password} if password else {}),
             },
         ),
         201,

@@ -258,34 +258,3 @@ async def decline_handover(
         refusal = Refusal("handover", handover_id, message, error.status, {"reason": reason})
         return await _page(request, session, state, viewer, refusal=refusal)
     return go(state, "/app?answered=declined")
-
-
-@router.get("/app/posts")
-async def post_list(request: Request, session: Session, state: State) -> Response:
-    """The posts (a CM's own, or the organisation's), newest first, for the chosen client."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    found = await posts.list_posts(
-        session,
-        viewer.actor,
-        client_id=viewer.client_id,
-        status=None,
-        author_id=None,
-        scheduled_from=None,
-        scheduled_to=None,
-        limit=100,
-        offset=0,
-    )
-    zones = {
-        c.id: c.timezone
-        for c in (await clients.get_many(session, sorted({p.client_id for p in found}))).values()
-    }
-    return render(
-        "web/posts.html",
-        locale=page_locale(request),
-        request=request,
-        section="posts",
-        posts=await posts.read_many(session, found),
-        zones=zones,
-    )

@@ -19,12 +19,15 @@ from app.kit.i18n import normalise_locale
 from app.people import setup
 from app.state import AppState
 from app.web import (
+    calendar,
     channel_pages,
     clients_pages,
+    compose,
     handover_pages,
     home,
     leave_pages,
     people_pages,
+    post_pages,
     profile,
 )
 from app.web.common import CLIENT_COOKIE, address, go, signed_in, start_session, viewer_of
@@ -39,6 +42,9 @@ for section in (
     channel_pages.router,
     handover_pages.router,
     leave_pages.router,
+    compose.router,
+    post_pages.router,
+    calendar.router,
 ):
     router.include_router(section)
 

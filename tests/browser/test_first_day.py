@@ -12,31 +12,11 @@ import pytest
 
 from app.kit.i18n import translations
 from tests.helpers.browser import PageChecks, Server
+from tests.helpers.french import english_left
 
 PASSWORD = "correct horse battery"
 CM_PASSWORD = "tomme de savoie au lait cru"
 GUY_PASSWORD = "quatre saisons au marché"
-
-
-def _english_left(text: str) -> list[str]:
-    """English interface text on a French page: any fragment of a translated string, and a few
-    words no French page says."""
-    catalogue = translations("fr")
-    found = []
-    from babel.messages.pofile import read_po
-
-    from app.paths import data_root
-
-    with (data_root() / "app" / "locales" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        for message in read_po(f):
-            if not message.id or message.string == message.id:
-                continue
-            for fragment in re.split(r"%\(\w+\)s", str(message.id)):
-                if len(fragment.strip()) >= 12 and fragment.strip() in text:
-                    found.append(fragment.strip())
-    found += re.findall(r"\b(?:the|your|and|with|Home|Posts|People|Log out|Accept|Decline)\b", text)
-    assert catalogue.gettext("Log in") != "Log in"
-    return found
 
 
 def _login(checks: PageChecks, server: Server, email: str, password: str) -> None:
@@ -211,5 +191,5 @@ def test_an_owner_adds_and_attests_a_cm_who_accepts_her_first_client(
     seen(guy, "handover accepted")
 
     if lang == "fr":
-        left = {name: _english_left(text) for name, text in pages}
+        left = {name: english_left(text) for name, text in pages}
         assert not any(left.values()), f"English on French pages: {left}"

@@ -1,0 +1,334 @@
+"""Compose and edit a post: a client you accepted, its channels, the text, and a time entered in
+the client's zone; a per-channel preview with the signature, from the same service as
+POST /api/v1/posts/preview. Without JavaScript, "Preview" re-renders the page with it; with
+static/compose.js it follows the typing through POST /app/compose/preview (session cookie and
+the CSRF header). A refusal re-renders the form with the message next to its field."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.dependencies import Session, State
+from app.channels import service as channels
+from app.clients import service as clients
+from app.engagements import service as engagements
+from app.engagements.schemas import EngagementStatus
+from app.errors import AppError, validation_to_app_error
+from app.kit.fields import Id
+from app.kit.time import as_utc
+from app.models import Client
+from app.posts import service as posts
+from app.posts.schemas import ChannelPreview, PostCreate, PostUpdate
+from app.state import AppState
+from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.rendering import page_locale, render
+
+router = APIRouter()
+
+_FIELDS = ("client_id", "channel_ids", "title", "body", "link", "scheduled_at")
+
+
+@dataclass
+class Draft:
+    """What the form holds, as typed."""
+
+    client_id: str = ""
+    channel_ids: tuple[str, ...] = ()
+    title: str = ""
+    body: str = ""
+    link: str = ""
+    date: str = ""
+    time: str = ""
+
+    def scheduled_at(self) -> str | None:
+        """The local time as the service reads it (in the client's zone); none: now."""
+        if not self.date and not self.time:
+            return None
+        if not self.date or not self.time:
+            raise AppError(
+                "invalid_field",
+                field="scheduled_at",
+                detail={
+                    "en": "give both the day and the time, or neither to publish now",
+                    "fr": "indiquez le jour et l'heure, ou ni l'un ni l'autre pour publier "
+                    "maintenant",
+                },
+            )
+        return f"{self.date}T{self.time}"
+
+    def channels(self) -> list[int]:
+        chosen = [int(value) for value in self.channel_ids if value.isdigit()]
+        if not chosen:
+            raise AppError(
+                "invalid_field",
+                field="channel_ids",
+                detail={"en": "choose at least one channel", "fr": "choisissez au moins un canal"},
+            )
+        return chosen
+
+    def to_create(self) -> PostCreate:
+        if not self.client_id.isdigit():
+            raise AppError("field_required", field="client_id")
+        return _validated(
+            PostCreate,
+            client_id=int(self.client_id),
+            channel_ids=self.channels(),
+            title=self.title.strip() or None,
+            body=self.body,
+            link=self.link.strip() or None,
+            scheduled_at=self.scheduled_at(),
+        )
+
+
+def _validated(model: Any, **fields: Any) -> Any:
+    try:
+        return model(**fields)
+    except ValidationError as invalid:
+        raise validation_to_app_error(RequestValidationError(invalid.errors())) from None
+
+
+def field_of(error: AppError) -> str:
+    """The form field a refusal belongs next to, else the form as a whole."""
+    name = (error.field or "").split(".")[0]
+    return name if name in _FIELDS else "form"
+
+
+async def writable_clients(session: AsyncSession, viewer: Viewer) -> list[Client]:
+    """The clients the viewer accepted to speak for: the only ones a post of theirs can sign."""
+    accepted = await engagements.list_engagements(
+        session,
+        viewer.actor,
+        client_id=None,
+        person_id=viewer.actor.person_id,
+        status=EngagementStatus.ACCEPTED,
+    )
+    found = await clients.get_many(session, sorted({e.client_id for e in accepted}))
+    return sorted(found.values(), key=lambda c: c.name.casefold())
+
+
+def local_parts(moment: datetime, zone: str) -> tuple[str, str]:
+    local = as_utc(moment).astimezone(ZoneInfo(zone))
+    return local.date().isoformat(), local.strftime("%H:%M")
+
+
+async def _preview(
+    session: AsyncSession, state: AppState, viewer: Viewer, draft: Draft
+) -> list[ChannelPreview]:
+    return await posts.preview(
+        session,
+        viewer.actor,
+        draft.to_create(),
+        registry=state.registry,
+        base_url=state.settings.base_url,
+        now=state.clock(),
+    )
+
+
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    state: AppState,
+    viewer: Viewer,
+    draft: Draft,
+    *,
+    errors: dict[str, str] | None = None,
+    previews: list[ChannelPreview] | None = None,
+    post_id: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    choices = await writable_clients(session, viewer)
+    client = next((c for c in choices if str(c.id) == draft.client_id), None)
+    if post_id is not None:  # an edit keeps its client, whatever the switcher says
+        client = await clients.get(session, viewer.actor, int(draft.client_id))
+    elif client is None and choices:
+        client = choices[0]
+        draft.client_id = str(client.id)
+    return render(
+        "web/compose.html",
+        locale=page_locale(request),
+        request=request,
+        status_code=status_code,
+        section="compose" if post_id is None else "posts",
+        choices=choices,
+        client=client,
+        channels=await channels.of_client(session, viewer.actor, client.id) if client else [],
+        draft=draft,
+        errors=errors or {},
+        previews=previews,
+        post_id=post_id,
+    )
+
+
+@router.get("/app/compose")
+async def compose(request: Request, session: Session, state: State, client: str = "") -> Response:
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    chosen = client[:20] or (str(viewer.client_id) if viewer.client_id else "")
+    return await _page(request, session, state, viewer, Draft(client_id=chosen))
+
+
+@router.post("/app/compose")
+async def compose_submit(
+    request: Request,
+    session: Session,
+    state: State,
+    client_id: Annotated[str, Form(max_length=20)] = "",
+    channel_ids: Annotated[list[str] | None, Form(max_length=20)] = None,
+    title: Annotated[str, Form(max_length=300)] = "",
+    body: Annotated[str, Form(max_length=50_000)] = "",
+    link: Annotated[str, Form(max_length=2000)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+    time: Annotated[str, Form(max_length=8)] = "",
+    action: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    draft = Draft(client_id, tuple(channel_ids or ()), title, body, link, date, time)
+    try:
+        if action == "preview":
+            previews = await _preview(session, state, viewer, draft)
+            return await _page(request, session, state, viewer, draft, previews=previews)
+        async with attempt(session):
+            post = await posts.create(
+                session,
+                viewer.actor,
+                draft.to_create(),
+                registry=state.registry,
+                base_url=state.settings.base_url,
+                now=state.clock(),
+            )
+    except AppError as error:
+        return await _page(
+            request,
+            session,
+            state,
+            viewer,
+            draft,
+            errors={field_of(error): error.message(page_locale(request))},
+            status_code=error.status,
+        )
+    return go(state, f"/app/posts/{post.id}?done=scheduled")
+
+
+@router.post("/app/compose/preview")
+async def live_preview(request: Request, session: Session, state: State) -> Response:
+    """What each chosen channel will publish, as JSON for static/compose.js; nothing is saved."""
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return JSONResponse({"error": "signed_out"}, status_code=401)
+    try:
+        sent = await request.json()
+    except ValueError:
+        sent = None
+    if not isinstance(sent, dict):
+        return JSONResponse({"error": "invalid_json"}, status_code=400)
+    chosen = sent.get("channel_ids")
+    draft = Draft(
+        client_id=_text(sent, "client_id", 20),
+        channel_ids=tuple(str(c)[:20] for c in chosen[:20]) if isinstance(chosen, list) else (),
+        title=_text(sent, "title", 300),
+        body=_text(sent, "body", 50_000),
+        link=_text(sent, "link", 2000),
+        date=_text(sent, "date", 10),
+        time=_text(sent, "time", 8),
+    )
+    try:
+        previews = await _preview(session, state, viewer, draft)
+    except AppError as error:
+        return JSONResponse(
+            {"error": error.message(page_locale(request)), "field": field_of(error)},
+            status_code=error.status,
+        )
+    return JSONResponse({"previews": [p.model_dump() for p in previews]})
+
+
+def _text(sent: dict[str, Any], key: str, limit: int) -> str:
+    value = sent.get(key)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+@router.get("/app/posts/{post_id}/edit")
+async def edit(request: Request, session: Session, state: State, post_id: Id) -> Response:
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    post = (await posts.read_many(session, [await posts.get(session, viewer.actor, post_id)]))[0]
+    day, hour = local_parts(post.scheduled_at, post.scheduled_zone)
+    draft = Draft(
+        client_id=str(post.client_id),
+        channel_ids=tuple(str(d.channel_id) for d in post.deliveries if d.status != "cancelled"),
+        title=post.title or "",
+        body=post.body,
+        link=post.link or "",
+        date=day,
+        time=hour,
+    )
+    return await _page(request, session, state, viewer, draft, post_id=post_id)
+
+
+@router.post("/app/posts/{post_id}/edit")
+async def edit_submit(
+    request: Request,
+    session: Session,
+    state: State,
+    post_id: Id,
+    channel_ids: Annotated[list[str] | None, Form(max_length=20)] = None,
+    title: Annotated[str, Form(max_length=300)] = "",
+    body: Annotated[str, Form(max_length=50_000)] = "",
+    link: Annotated[str, Form(max_length=2000)] = "",
+    date: Annotated[str, Form(max_length=10)] = "",
+    time: Annotated[str, Form(max_length=8)] = "",
+    action: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The author changes the post before it goes out; it is signed again. An unchanged time is
+    not sent, so that a post due in a minute can still have its text corrected."""
+    viewer = await viewer_of(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    post = await posts.get(session, viewer.actor, post_id)
+    draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
+    try:
+        if action == "preview":
+            previews = await _preview(session, state, viewer, draft)
+            return await _page(
+                request, session, state, viewer, draft, previews=previews, post_id=post_id
+            )
+        changes: dict[str, Any] = {
+            "channel_ids": draft.channels(),
+            "title": title.strip() or None,
+            "body": body,
+            "link": link.strip() or None,
+        }
+        if (date, time) != local_parts(post.scheduled_at, post.scheduled_zone):
+            changes["scheduled_at"] = draft.scheduled_at()
+        async with attempt(session):
+            await posts.update(
+                session,
+                viewer.actor,
+                post_id,
+                _validated(PostUpdate, **changes),
+                registry=state.registry,
+                base_url=state.settings.base_url,
+                now=state.clock(),
+            )
+    except AppError as error:
+        return await _page(
+            request,
+            session,
+            state,
+            viewer,
+            draft,
+            errors={field_of(error): error.message(page_locale(request))},
+            post_id=post_id,
+            status_code=error.status,
+        )
+    return go(state, f"/app/posts/{post_id}?done=saved")
