@@ -83,6 +83,18 @@ MESSAGES: dict[str, _Message] = {
         "Le nom contient un mot qui tient lieu de nom, comme « test », « utilisateur » ou "
         "« anonyme ». Saisissez votre propre nom.",
     ),
+    "descriptive": _Message(
+        "The name describes a person (“the mother of …”, “Léa's dad”, “fan of …”) instead of "
+        "naming one. Sign with your own name.",
+        "Le nom décrit une personne (« la maman de … », « le papa de Léa », « fan de … ») au "
+        "lieu de la nommer. Signez de votre propre nom.",
+    ),
+    "promotional": _Message(
+        "The name contains a promotional or suggestive word, like “promo”, “sale” or “sexy”. "
+        "Sign with your own name.",
+        "Le nom contient un mot promotionnel ou racoleur, comme « promo », « soldes » ou "
+        "« sexy ». Signez de votre propre nom.",
+    ),
     "styled_letters": _Message(
         "The name uses decorated letters (bold, script, circled, small capitals or struck "
         "through). Write it with ordinary letters.",
@@ -145,6 +157,10 @@ MESSAGES: dict[str, _Message] = {
         "The same letter appears three times in a row. Check how your name is spelled.",
         "La même lettre apparaît trois fois de suite. Vérifiez l'orthographe de votre nom.",
         way_out=True,
+    ),
+    "family_initial": _Message(
+        "The family name is cut down to an initial. Sign with your family name in full.",
+        "Le nom de famille est réduit à une initiale. Signez avec votre nom de famille en entier.",
     ),
     "initials_only": _Message(
         "Write your name in full, not only its initials.",

@@ -78,6 +78,7 @@ The vocabulary lives in `name_lists`, the reading of characters, scripts and cas
 `name_shape`, the English and French messages in `name_messages`.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -86,7 +87,7 @@ from enum import StrEnum
 
 from app.identity import name_lists as lists
 from app.identity.name_messages import MESSAGES, confirmable, message_for
-from app.identity.name_shape import CANDIDATES, character_problem, fold, shape_problem
+from app.identity.name_shape import CANDIDATES, character_problem, fold, script, shape_problem
 
 MAX_LENGTH = 100
 
@@ -149,8 +150,17 @@ _URL = re.compile(
 )
 
 
-def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[^\W\d_]+", fold(text)))
+def _tokens(text: str, *, marks: bool = False) -> tuple[str, ...]:
+    """The words of a folded text: runs of letters and the marks that go with them (the vowel
+    signs of Devanagari, Thai or Tamil are marks, and a word does not end at them)."""
+    words, word = [], ""
+    for ch in fold(text, marks=marks):
+        if unicodedata.category(ch)[0] in "LM":
+            word += ch
+        elif word:
+            words.append(word)
+            word = ""
+    return tuple([*words, word] if word else words)
 
 
 def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -169,12 +179,33 @@ def _by_first_word(entries: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
     return index
 
 
-_STRONG = (
-    ("organisation_name", _by_first_word(lists.LEGAL_FORMS)),
-    ("placeholder", _by_first_word(lists.PLACEHOLDERS_HARD)),
-    ("role_word", _by_first_word(lists.ROLE_STRONG)),
-    ("generic_word", _by_first_word(lists.GENERIC_STRONG)),
+# Scripts written without spaces between words: a list entry in one of them is also found inside
+# a longer word (王小编, 김관리자, แอดมินเพจ).
+_UNSPACED_SCRIPTS = frozenset("HAN HIRAGANA KATAKANA HANGUL THAI LAO KHMER".split())
+
+
+def _unspaced(word: str) -> bool:
+    return any(script(ch) in _UNSPACED_SCRIPTS for ch in word)
+
+
+_STRONG_LISTS = (
+    ("organisation_name", lists.LEGAL_FORMS),
+    ("placeholder", lists.PLACEHOLDERS_HARD),
+    ("role_word", lists.ROLE_STRONG),
+    ("generic_word", lists.GENERIC_STRONG),
+    ("promotional", lists.PROMOTIONAL_ANYWHERE),
 )
+_STRONG = tuple((code, _by_first_word(entries)) for code, entries in _STRONG_LISTS)
+_STRONG_INSIDE = tuple(
+    (code, entry)
+    for code, entries in _STRONG_LISTS
+    for (entry,) in (phrase for phrase in _phrases(entries) if len(phrase) == 1)
+    if _unspaced(entry)
+)
+_DESCRIPTIVE = tuple(_tokens(entry, marks=True) for entry in lists.DESCRIPTIVE)
+_DESCRIPTIVE_ENDINGS = tuple(phrase[0] for phrase in _DESCRIPTIVE if _unspaced(phrase[0]))
+_DESCRIPTIVE_LINKS = frozenset(lists.DESCRIPTIVE_LINKS)
+_PROMOTIONAL_GIVEN = frozenset(fold(word) for word in lists.PROMOTIONAL_GIVEN)
 _WEAK = {fold(word): "role_word" for word in lists.ROLE_WEAK} | {
     fold(word): "generic_word" for word in lists.GENERIC_WEAK
 }
@@ -182,6 +213,11 @@ _WHOLE_GENERIC = frozenset(_phrases(lists.GENERIC_WHOLE))
 _SOFT_PLACEHOLDERS = frozenset("".join(tokens) for tokens in _phrases(lists.PLACEHOLDERS_SOFT))
 _PARTICLE_TOKENS = frozenset(fold(word) for word in lists.PARTICLES)
 _LEGAL_TOKENS = frozenset(fold(word) for word in lists.LEGAL_FORMS)
+
+
+@functools.cache
+def _given_names() -> frozenset[str]:
+    return frozenset(tokens[0] for tokens in map(_tokens, lists.given_names()) if len(tokens) == 1)
 
 
 @dataclass(frozen=True)
@@ -228,7 +264,7 @@ def _evaluate(name: str, others: _Others) -> str:
         return "url"
     # Deny lists come before the shape rules: "ADMIN" is a role, not a name to recapitalise.
     tokens = _tokens(name)
-    denied = others.match(tokens) or _deny_problem(tokens, others)
+    denied = others.match(tokens) or _deny_problem(tokens, others) or _describes(name)
     return denied or character_code or shape_problem(name.split(" ")) or _review_problem(tokens)
 
 
@@ -237,6 +273,11 @@ def _deny_problem(tokens: tuple[str, ...], others: _Others) -> str | None:
         for i, token in enumerate(tokens):
             if any(tokens[i : i + len(phrase)] == phrase for phrase in index.get(token, ())):
                 return code
+    for code, entry in _STRONG_INSIDE:
+        if any(entry in token for token in tokens if _unspaced(token)):
+            return code
+    if tokens and tokens[0] in _PROMOTIONAL_GIVEN:
+        return "promotional"
     if tokens in _WHOLE_GENERIC:
         return "generic_word"
     weak = [_WEAK[token] for token in tokens if token in _WEAK]
@@ -246,12 +287,28 @@ def _deny_problem(tokens: tuple[str, ...], others: _Others) -> str | None:
     return None
 
 
+def _describes(name: str) -> str | None:
+    """A phrase that describes a person instead of naming one: the mother of …, Léa's dad."""
+    tokens = _tokens(name, marks=True)
+    for phrase in _DESCRIPTIVE:
+        size = len(phrase)
+        linked = phrase[-1] in _DESCRIPTIVE_LINKS  # "fan de" must be followed by a word
+        for i in range(len(tokens) - size + 1 - linked):
+            if tokens[i : i + size] == phrase:
+                return "descriptive"
+    if any(token.endswith(_DESCRIPTIVE_ENDINGS) for token in tokens if _unspaced(token)):
+        return "descriptive"
+    return None
+
+
 def _review_problem(tokens: tuple[str, ...]) -> str:
     if "".join(tokens) in _SOFT_PLACEHOLDERS:
         return "placeholder_common"
     for i, token in enumerate(tokens):
-        # After a particle a weak word is a family name: Yann Le Bot, Francisco de Sales.
-        if token in _WEAK and not (i and tokens[i - 1] in _PARTICLE_TOKENS):
+        # After a particle or a given name a weak word is a family name: Yann Le Bot, Francisco
+        # de Sales, Robert Service.
+        after = tokens[i - 1] if i else None
+        if token in _WEAK and not (after in _PARTICLE_TOKENS or after in _given_names()):
             return _WEAK[token] + "_common"
     return "ok"
 
