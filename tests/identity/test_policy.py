@@ -7,12 +7,15 @@ labels are read): `sample_*.tsv` is the public sample the product was specified 
 outside the repository unless that variable says so.
 """
 
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.identity import service
+from app.identity.name_messages import confirmable
 from app.identity.policy import (
     CODES,
     MAX_LENGTH,
@@ -385,3 +388,33 @@ KIND_CODES = {
 )
 def test_each_kind_of_pseudonym_is_refused_by_its_rule(name: str, code: str) -> None:
     assert check_name(name).code == code
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "passes the name policy; it signs posts once an owner or a manager attests it"),
+        ("fr", "respecte la règle des noms ; il signe des publications dès qu'un propriétaire"),
+    ],
+)
+def test_an_accepted_name_is_told_it_still_needs_an_attestation(locale: str, said: str) -> None:
+    assert said in check_name("Aline Lamour").message(locale)
+
+
+@pytest.mark.parametrize("code", sorted(code for code in CODES if confirmable(code)))
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_the_confirmation_message_speaks_to_whoever_confirms(code: str, locale: str) -> None:
+    name, others = CODE_EXAMPLES[code]
+    result = check_name(name, **others)
+    to_confirmer = result.message(locale, to_confirmer=True)
+    assert to_confirmer != result.message(locale)
+    words = set(re.findall(r"\w+", to_confirmer.casefold()))
+    assert not words & {"you", "your", "vous", "votre", "vos"}, to_confirmer
+
+
+def test_an_attestation_waiting_for_confirmation_is_explained_to_the_attester() -> None:
+    detail = service.to_confirmer(check_name("Jean Dupont"))
+    assert detail == {
+        "en": "Many people bear this name, but it is also often used as an example name.",
+        "fr": "Beaucoup de personnes portent ce nom, mais il sert aussi souvent de nom d'exemple.",
+    }
