@@ -78,7 +78,7 @@ async def test_a_review_name_needs_the_explicit_confirmation_to_be_attested(
     app: FastAPI, org: Org, owner: httpx.AsyncClient
 ) -> None:
     async with browser(app) as api:
-        person_id = await _person(api, org, "Robert Service", "robert@cl-consult.fr")
+        person_id = await _person(api, org, "Jean Dupont", "jean.dupont@cl-consult.fr")
     form = {"csrftoken": await csrf_of(owner, "/app/people"), "method": "id_document"}
     refused = await owner.post(f"/app/people/{person_id}/attest", data=form)
     assert refused.status_code == 422
