@@ -445,3 +445,24 @@ async def test_an_unreadable_cookie_or_length_is_a_4xx(web: httpx.AsyncClient) -
     assert "cookie Byline cannot read" in page.text
     huge = await web.post(f"{API}/posts", content=b"{}", headers={"Content-Length": "9" * 5000})
     assert huge.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/app/posts/{big}"),
+        ("GET", "/app/clients/{big}"),
+        ("GET", "/app/handovers/{big}"),
+        ("POST", "/app/engagements/{big}/accept"),
+        ("POST", "/app/people/{big}/attest"),
+    ],
+)
+async def test_a_web_page_id_past_what_the_database_keeps_is_a_4xx(
+    web: httpx.AsyncClient, method: str, path: str
+) -> None:
+    await log_in(web)
+    url = path.format(big=2**63)
+    data = {"csrftoken": await csrf_of(web, "/app"), "method": "declared"}
+    answer = await (web.get(url) if method == "GET" else web.post(url, data=data))
+    assert answer.status_code == 422, answer.text
+    assert "Something went wrong" not in answer.text

@@ -16,6 +16,7 @@ from app.channels import service as channels
 from app.channels.schemas import ChannelCreate, ChannelUpdate
 from app.db import unit_of_work
 from app.errors import AppError
+from app.kit.fields import Id
 from app.state import AppState
 from app.web.clients_pages import CHANNEL_KINDS, Refused, client_page, validated
 from app.web.common import Viewer, attempt, go, viewer_of
@@ -54,7 +55,7 @@ async def _refused(
 async def add_channel(
     request: Request,
     state: State,
-    client_id: int,
+    client_id: Id,
     kind: Annotated[str, Form(max_length=50)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     page_id: Annotated[str, Form(max_length=100)] = "",
@@ -100,7 +101,7 @@ async def add_channel(
 
 
 @router.post("/app/channels/{channel_id}/check")
-async def check_channel(request: Request, state: State, channel_id: int) -> Response:
+async def check_channel(request: Request, state: State, channel_id: Id) -> Response:
     """Asks the channel and shows its answer on the client's page; a channel waiting for new
     credentials goes back to work when an owner or a manager checks it fine."""
     viewer = await _viewer(request, state)
@@ -127,7 +128,7 @@ async def reconnect_channel(
     request: Request,
     session: Session,
     state: State,
-    channel_id: int,
+    channel_id: Id,
     username: Annotated[str, Form(max_length=200)] = "",
     secret: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:

@@ -19,6 +19,7 @@ from app.clients.schemas import ClientCreate, ClientUpdate
 from app.engagements import service as engagements
 from app.errors import AppError, validation_to_app_error
 from app.handovers import service as handovers
+from app.kit.fields import Id
 from app.people import service as people
 from app.state import AppState
 from app.web.common import Viewer, attempt, go, viewer_of
@@ -176,7 +177,7 @@ async def create_client(
 
 @router.get("/app/clients/{client_id}")
 async def client_detail(
-    request: Request, session: Session, state: State, client_id: int
+    request: Request, session: Session, state: State, client_id: Id
 ) -> Response:
     viewer = await viewer_of(request, session, state)
     if viewer is None:
@@ -189,7 +190,7 @@ async def edit_client(
     request: Request,
     session: Session,
     state: State,
-    client_id: int,
+    client_id: Id,
     name: Annotated[str, Form(max_length=200)] = "",
     timezone: Annotated[str, Form(max_length=64)] = "",
     locale: Annotated[str, Form(max_length=10)] = "",
@@ -231,7 +232,7 @@ async def propose(
     request: Request,
     session: Session,
     state: State,
-    client_id: int,
+    client_id: Id,
     person_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     viewer = await viewer_of(request, session, state)

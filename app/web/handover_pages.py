@@ -13,6 +13,7 @@ from app.accounts.dependencies import Session, State
 from app.errors import AppError
 from app.handovers import service as handovers
 from app.handovers.schemas import HandoverAccept, HandoverCreate, HandoverStatus, Text
+from app.kit.fields import Id
 from app.state import AppState
 from app.web.clients_pages import Refused, client_page, validated
 from app.web.common import Viewer, attempt, go, viewer_of
@@ -28,7 +29,7 @@ async def schedule(
     request: Request,
     session: Session,
     state: State,
-    client_id: int,
+    client_id: Id,
     outgoing_person_id: Annotated[str, Form(max_length=20)] = "",
     incoming_person_id: Annotated[str, Form(max_length=20)] = "",
     effective_at: Annotated[str, Form(max_length=40)] = "",
@@ -94,7 +95,7 @@ async def _detail(
     session: AsyncSession,
     state: AppState,
     viewer: Viewer,
-    handover_id: int,
+    handover_id: Id,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -142,7 +143,7 @@ async def _detail(
 
 @router.get("/app/handovers/{handover_id}")
 async def handover_detail(
-    request: Request, session: Session, state: State, handover_id: int
+    request: Request, session: Session, state: State, handover_id: Id
 ) -> Response:
     viewer = await viewer_of(request, session, state)
     if viewer is None:
@@ -155,7 +156,7 @@ async def announcement(
     request: Request,
     session: Session,
     state: State,
-    handover_id: int,
+    handover_id: Id,
     title: Annotated[str, Form(max_length=300)] = "",
     body: Annotated[str, Form(max_length=70000)] = "",
     do: Annotated[str, Form(max_length=10)] = "preview",
@@ -196,7 +197,7 @@ async def announcement(
 
 
 @router.post("/app/handovers/{handover_id}/cancel")
-async def cancel(request: Request, session: Session, state: State, handover_id: int) -> Response:
+async def cancel(request: Request, session: Session, state: State, handover_id: Id) -> Response:
     viewer = await viewer_of(request, session, state)
     if viewer is None:
         return go(state, "/login")

@@ -21,6 +21,7 @@ from app.engagements.schemas import EngagementStatus
 from app.errors import AppError
 from app.handovers import service as handovers
 from app.handovers.schemas import HandoverAccept, HandoverStatus
+from app.kit.fields import Id
 from app.posts import service as posts
 from app.state import AppState
 from app.web.common import Viewer, attempt, go, viewer_of
@@ -156,7 +157,7 @@ async def home(request: Request, session: Session, state: State) -> Response:
 
 @router.post("/app/engagements/{engagement_id}/accept")
 async def accept_engagement(
-    request: Request, session: Session, state: State, engagement_id: int
+    request: Request, session: Session, state: State, engagement_id: Id
 ) -> Response:
     viewer = await viewer_of(request, session, state)
     if viewer is None:
@@ -183,7 +184,7 @@ async def decline_engagement(
     request: Request,
     session: Session,
     state: State,
-    engagement_id: int,
+    engagement_id: Id,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     viewer = await viewer_of(request, session, state)
@@ -208,7 +209,7 @@ async def decline_engagement(
 
 @router.post("/app/handovers/{handover_id}/accept")
 async def accept_handover(
-    request: Request, session: Session, state: State, handover_id: int
+    request: Request, session: Session, state: State, handover_id: Id
 ) -> Response:
     """Accepts with the announcement as drafted (editing it is the handover page's)."""
     viewer = await viewer_of(request, session, state)
@@ -242,7 +243,7 @@ async def decline_handover(
     request: Request,
     session: Session,
     state: State,
-    handover_id: int,
+    handover_id: Id,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     viewer = await viewer_of(request, session, state)

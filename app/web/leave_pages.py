@@ -17,6 +17,7 @@ from app.engagements.schemas import EngagementStatus
 from app.errors import AppError
 from app.handovers import service as handovers
 from app.handovers.schemas import Leave, Successor
+from app.kit.fields import Id
 from app.people import service as people
 from app.state import AppState
 from app.web.clients_pages import validated
@@ -73,7 +74,7 @@ async def _manager(request: Request, session: AsyncSession, state: AppState) -> 
 
 
 @router.get("/app/people/{person_id}/leave")
-async def leave_form(request: Request, session: Session, state: State, person_id: int) -> Response:
+async def leave_form(request: Request, session: Session, state: State, person_id: Id) -> Response:
     viewer = await _manager(request, session, state)
     if viewer is None:
         return go(state, "/login")
@@ -85,7 +86,7 @@ async def leave(
     request: Request,
     session: Session,
     state: State,
-    person_id: int,
+    person_id: Id,
     effective_at: Annotated[str, Form(max_length=40)] = "",
     zone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:

@@ -14,6 +14,7 @@ from app.accounts.actor import Role
 from app.accounts.dependencies import Session, State
 from app.errors import AppError, validation_to_app_error
 from app.identity import service as identity
+from app.kit.fields import Id
 from app.people import service as people
 from app.people.schemas import PersonCreate
 from app.state import AppState
@@ -160,7 +161,7 @@ async def attest(
     request: Request,
     session: Session,
     state: State,
-    person_id: int,
+    person_id: Id,
     method: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
@@ -212,7 +213,7 @@ async def withdraw(
     request: Request,
     session: Session,
     state: State,
-    person_id: int,
+    person_id: Id,
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     viewer = await _manager(request, session, state)
