@@ -110,6 +110,11 @@ class Signature:
     photo_url: str | None
     client_name: str
     transparency_url: str
+    person_id: int | None = None
+    """The signing person's Byline id: what a channel's hand-set author mapping is keyed by."""
+    email: str | None = None
+    """The signing person's e-mail address: how a connector finds the destination's own user
+    (a WordPress user, a Ghost staff user) for that person. Never published."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,16 @@ class OutgoingPost:
 
 
 @dataclass(frozen=True)
+class Author:
+    """A person who may sign on a channel (engaged with its client): for `check` to say which
+    name the destination will show for each of them."""
+
+    person_id: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """The channel being published to: its id, name, validated config and decrypted credentials."""
 
@@ -138,6 +153,8 @@ class ChannelContext:
     name: str
     config: BaseModel
     credentials: BaseModel
+    authors: tuple[Author, ...] = ()
+    """Filled for `check`: the people who currently sign for the channel's client."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +245,38 @@ class Connector(ABC):
     @classmethod
     def can_reconcile(cls) -> bool:
         return cls.reconcile is not Connector.reconcile
+
+    # -- after publishing (optional) ------------------------------------------------------------
+
+    async def update(
+        self, channel: ChannelContext, external_id: str, post: OutgoingPost
+    ) -> PublishResult:
+        """Replace the publication `external_id` with `post`: the edited post, re-rendered and
+        signed by the same author. Raises the errors of this module (``PermanentError`` when the
+        destination no longer has it or will not allow the change)."""
+        raise NotImplementedError
+
+    async def remove(self, channel: ChannelContext, external_id: str) -> None:
+        """Take the publication down (trash, delete or unpublish, as the destination does).
+        Already gone is success."""
+        raise NotImplementedError
+
+    async def lookup(self, channel: ChannelContext, external_id: str) -> PublishResult | None:
+        """The publication as the destination has it now, or None when it was deleted there
+        (or trashed, or unpublished)."""
+        raise NotImplementedError
+
+    @classmethod
+    def can_update(cls) -> bool:
+        return cls.update is not Connector.update
+
+    @classmethod
+    def can_remove(cls) -> bool:
+        return cls.remove is not Connector.remove
+
+    @classmethod
+    def can_lookup(cls) -> bool:
+        return cls.lookup is not Connector.lookup
 
     async def deliver(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
         """The boundary Byline calls: refuse an unsigned rendering, then `publish`."""
