@@ -17,10 +17,12 @@ from app.channels.destinations import ensure_reachable
 from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
 from app.clients import service as clients
 from app.deliveries import service as deliveries
+from app.engagements import service as engagements
 from app.errors import AppError, not_found
 from app.kit.crypto import decrypt_json, encrypt_json
+from app.kit.time import as_utc, utc_now
 from app.models import Channel
-from connectors.base import ChannelContext, Connector, ConnectorError
+from connectors.base import Author, ChannelContext, Connector, ConnectorError
 from connectors.destinations import DestinationPolicy
 from connectors.registry import ConnectorRegistry
 
@@ -164,7 +166,12 @@ async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, C
     return await repository.get_many(session, channel_ids)
 
 
-def context_for(channel: Channel, connector: type[Connector], fernet: Fernet) -> ChannelContext:
+def context_for(
+    channel: Channel,
+    connector: type[Connector],
+    fernet: Fernet,
+    authors: tuple[Author, ...] = (),
+) -> ChannelContext:
     secrets = (
         decrypt_json(fernet, channel.credentials_encrypted) if channel.credentials_encrypted else {}
     )
@@ -173,6 +180,18 @@ def context_for(channel: Channel, connector: type[Connector], fernet: Fernet) ->
         name=channel.name,
         config=connector.config_model.model_validate(channel.config),
         credentials=connector.credentials_model.model_validate(secrets),
+        authors=authors,
+    )
+
+
+async def authors_of(session: AsyncSession, client_id: int, *, now: datetime) -> tuple[Author, ...]:
+    """The people who sign for the client now (an accepted engagement, still a member): whose
+    names a check says the channel will show."""
+    return tuple(
+        Author(person_id=person.id, full_name=person.full_name, email=person.email)
+        for engagement, person, membership in await engagements.voices_of(session, client_id)
+        if engagement.status == "accepted"
+        and not (membership.left_at is not None and as_utc(membership.left_at) <= now)
     )
 
 
@@ -184,12 +203,14 @@ async def checkable(
     registry: ConnectorRegistry,
     fernet: Fernet,
 ) -> tuple[Channel, ChannelContext | None]:
-    """The channel and what its connector needs to check it (None: no such connector here)."""
+    """The channel and what its connector needs to check it (None: no such connector here),
+    with the client's current authors."""
     channel = await get(session, actor, channel_id)
     connector_class = registry.get_class(channel.kind)
     if connector_class is None:
         return channel, None
-    return channel, context_for(channel, connector_class, fernet)
+    authors = await authors_of(session, channel.client_id, now=utc_now())
+    return channel, context_for(channel, connector_class, fernet, authors)
 
 
 async def check(

@@ -35,6 +35,7 @@ from app.errors import AppError
 from app.kit import logs
 from app.models import Channel, Client, Post
 from app.operations import metrics
+from app.people import service as people
 from app.posts import signature as signatures
 from app.signing.service import ensure_can_sign
 from app.state import AppState
@@ -179,6 +180,9 @@ class Dispatcher:
         self, session: DbSession, claimed: list[Claim], now: datetime
     ) -> tuple[list[Job], list[tuple[Subject, Outcome]]]:
         loaded = await deliveries.for_dispatch(session, [claim.delivery_id for claim in claimed])
+        # The authors' current e-mail addresses, once per batch: connectors find the
+        # destination's user of the signer by it.
+        emails = await people.emails_of(session, {row[3].author_id for row in loaded.values()})
         signers: dict[tuple[int, int, int], AppError | None] = {}
         jobs: list[Job] = []
         settled: list[tuple[Subject, Outcome]] = []
@@ -201,7 +205,17 @@ class Dispatcher:
                         )
                         settled.append((subject, Outcome(_S.FAILED, error=error)))
                         continue
-                jobs.append(self._job(subject, post, channel, client, deadline, last_error))
+                jobs.append(
+                    self._job(
+                        subject,
+                        post,
+                        channel,
+                        client,
+                        deadline,
+                        last_error,
+                        email=emails.get(post.author_id),
+                    )
+                )
             except AppError as refusal:
                 settled.append((subject, Outcome(_S.HELD, error=self._reason(refusal))))
             except Exception as error:
@@ -252,12 +266,14 @@ class Dispatcher:
         client: Client,
         deadline: datetime,
         last_error: str | None,
+        *,
+        email: str | None,
     ) -> Job:
         connector_class = channels.connector_class(self.state.registry, channel.kind, field=None)
         outgoing = signatures.render_for_channel(
             post,
             client,
-            signatures.stored_signature(post, client, self.state.settings.base_url),
+            signatures.stored_signature(post, client, self.state.settings.base_url, email=email),
             channel.kind,
             connector_class.capabilities,
             idempotency_key=f"byline-delivery-{subject.claim.delivery_id}",

@@ -48,6 +48,15 @@ async def names_of(
     return {person_id: full_name for person_id, full_name in rows}
 
 
+async def emails_of(session: AsyncSession, person_ids: Collection[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.email).where(Person.id.in_(set(person_ids)))
+    )
+    return {person_id: email for person_id, email in rows}
+
+
 async def other_owners(session: AsyncSession, organisation_id: int, person_id: int) -> int:
     """Owners of the organisation other than `person_id` with no departure, past or planned."""
     return int(

@@ -1,6 +1,6 @@
 """People and their membership of an organisation."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -339,6 +339,12 @@ def to_read(
         ),
         created_at=person.created_at,
     )
+
+
+async def emails_of(session: AsyncSession, person_ids: Collection[int]) -> dict[int, str]:
+    """The current e-mail address of each person (one query): what a connector finds the
+    destination's own user by."""
+    return await repository.emails_of(session, person_ids)
 
 
 async def organisation_name(session: AsyncSession, organisation_id: int) -> str:

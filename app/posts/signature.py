@@ -22,14 +22,19 @@ def signature_for(signer: Signer, client: Client, base_url: str) -> Signature:
     )
 
 
-def stored_signature(post: Post, client: Client, base_url: str) -> Signature:
-    """The signature frozen into the post when it was signed."""
+def stored_signature(
+    post: Post, client: Client, base_url: str, *, email: str | None = None
+) -> Signature:
+    """The signature frozen into the post when it was signed, with who signed it: the author's
+    id and current `email` (by which a connector finds the destination's user for them)."""
     return Signature(
         full_name=post.sig_full_name,
         role_title=post.sig_role_title,
         photo_url=post.sig_photo_url,
         client_name=post.sig_client_name,
         transparency_url=f"{base_url}/t/{client.slug}",
+        person_id=post.author_id,
+        email=email,
     )
 
 

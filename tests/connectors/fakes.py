@@ -8,13 +8,14 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 from pydantic import SecretStr
 
-from connectors.base import ChannelContext
+from connectors.base import Author, ChannelContext
 from connectors.facebook import FacebookPageConfig, FacebookPageCredentials
 from connectors.wordpress import WordPressConfig, WordPressCredentials
 
@@ -34,7 +35,7 @@ def facebook_context(**config: Any) -> ChannelContext:
     )
 
 
-def wordpress_context(**config: Any) -> ChannelContext:
+def wordpress_context(authors: tuple[Author, ...] = (), **config: Any) -> ChannelContext:
     return ChannelContext(
         channel_id=8,
         name="Blog WordPress",
@@ -42,6 +43,7 @@ def wordpress_context(**config: Any) -> ChannelContext:
         credentials=WordPressCredentials(
             username=WP_USER, application_password=SecretStr(WP_PASSWORD)
         ),
+        authors=authors,
     )
 
 
@@ -105,39 +107,223 @@ def facebook_refusal(kind: str) -> httpx.Response:
     raise ValueError(kind)
 
 
+# What each WordPress role may do, of what the connector asks (wp-admin/includes/schema.php).
+WP_ROLE_CAPABILITIES = {
+    "administrator": {
+        "list_users",
+        "edit_others_posts",
+        "publish_posts",
+        "edit_posts",
+        "unfiltered_html",
+    },
+    "editor": {"edit_others_posts", "publish_posts", "edit_posts", "unfiltered_html"},
+    "author": {"publish_posts", "edit_posts"},
+    "contributor": {"edit_posts"},
+}
+
+
+@dataclass
+class WPUser:
+    id: int
+    login: str
+    name: str
+    email: str
+    role: str
+    application_password: str | None = None
+
+    def can(self, capability: str) -> bool:
+        return capability in WP_ROLE_CAPABILITIES.get(self.role, set())
+
+    def as_json(self, *, edit: bool) -> dict[str, Any]:
+        seen: dict[str, Any] = {"id": self.id, "name": self.name, "slug": self.login}
+        if edit:
+            capabilities = dict.fromkeys(sorted(WP_ROLE_CAPABILITIES.get(self.role, ())), True)
+            seen |= {"email": self.email, "roles": [self.role], "capabilities": capabilities}
+        return seen
+
+
+def wp_users(account_role: str = "administrator") -> list[WPUser]:
+    """The account Byline signs in as (the fixtures' credentials), and a second author."""
+    return [
+        WPUser(
+            2, WP_USER, "Mauricette Raoul", "mauricette@cl-consult.fr", account_role, WP_PASSWORD
+        ),
+        WPUser(5, "josephine", "Joséphine Maurice", "josephine@cl-consult.fr", "author"),
+    ]
+
+
 @dataclass
 class FakeWordPress:
-    """A WordPress site: /posts creates and searches, /users/me describes the account."""
+    """A WordPress site as its REST API answers: /posts creates, searches, reads, updates and
+    trashes; /users/me describes the account; /users searches by e-mail (with `list_users`).
+
+    Sign-in is HTTP Basic with a user's login and Application Password. Permissions follow
+    WordPress's roles (`WP_ROLE_CAPABILITIES`) and its refusal codes. `title` and `content` are
+    stored as sent: WordPress prints both as HTML (see `shown_title`)."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    users: list[WPUser] = field(default_factory=wp_users)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        expected = base64.b64encode(f"{WP_USER}:{WP_PASSWORD}".encode()).decode()
-        if request.headers.get("authorization") != f"Basic {expected}":
+        me = self._signed_in(request)
+        if me is None:
             return wp_error(401, "incorrect_password", "The provided password is invalid.")
-        path = request.url.path
-        if request.method == "POST" and path == "/wp-json/wp/v2/posts":
-            sent = json.loads(request.content)
-            self.published.append(sent["content"])
-            number = 300 + len(self.posts)
-            post = {
-                "id": number,
-                "link": f"{WP_SITE}/?p={number}",
-                "status": sent["status"],
-                "title": {"raw": sent["title"]},
-                "content": {"raw": sent["content"], "rendered": sent["content"]},
-            }
-            self.posts.append(post)
-            return httpx.Response(201, json=post)
-        if request.method == "GET" and path == "/wp-json/wp/v2/posts":
+        path = request.url.path.removeprefix("/wp-json/wp/v2/")
+        method = request.method
+        if path == "posts" and method == "POST":
+            return self._create(me, json.loads(request.content))
+        if path == "posts" and method == "GET":
             term = request.url.params.get("search", "")
             return httpx.Response(
                 200, json=[post for post in self.posts if term in post["content"]["raw"]]
             )
-        if request.method == "GET" and path == "/wp-json/wp/v2/users/me":
-            return httpx.Response(200, json={"id": 2, "name": "Mauricette Raoul", "slug": WP_USER})
-        return wp_error(404, "rest_no_route", "No route was found matching the URL.")
+        if path.startswith("posts/"):
+            post = self.post(int(path.removeprefix("posts/")))
+            if post is None:
+                return wp_error(404, "rest_post_invalid_id", "Invalid post ID.")
+            if method == "GET":
+                return httpx.Response(200, json=post)
+            if method == "POST":
+                return self._update(me, post, json.loads(request.content))
+            if method == "DELETE":
+                return self._trash(me, post, request.url.params.get("force") == "true")
+        if path == "users/me" and method == "GET":
+            return httpx.Response(200, json=me.as_json(edit=True))
+        if path == "users" and method == "GET":
+            edit = request.url.params.get("context") == "edit"
+            if edit and not me.can("list_users"):
+                return wp_error(
+                    403, "rest_forbidden_context", "Sorry, you are not allowed to edit users."
+                )
+            term = request.url.params.get("search", "").casefold()
+            found = [
+                user
+                for user in self.users
+                if term in (user.email.casefold() if "@" in term else user.login.casefold())
+            ]
+            return httpx.Response(200, json=[user.as_json(edit=edit) for user in found])
+        if path.startswith("users/") and method == "GET":
+            user = self.user(int(path.removeprefix("users/")))
+            if user is None:
+                return wp_error(404, "rest_user_invalid_id", "Invalid user ID.")
+            return httpx.Response(200, json=user.as_json(edit=False))
+        return wp_error(
+            404, "rest_no_route", "No route was found matching the URL and request method."
+        )
+
+    def post(self, post_id: int) -> dict[str, Any] | None:
+        return next((post for post in self.posts if post["id"] == post_id), None)
+
+    def user(self, user_id: int) -> WPUser | None:
+        return next((user for user in self.users if user.id == user_id), None)
+
+    def shown_author(self, post: dict[str, Any]) -> str:
+        """The name WordPress prints as the post's author."""
+        author = self.user(post["author"])
+        assert author is not None
+        return author.name
+
+    def _signed_in(self, request: httpx.Request) -> WPUser | None:
+        for user in self.users:
+            if user.application_password is None:
+                continue
+            secret = base64.b64encode(f"{user.login}:{user.application_password}".encode())
+            if request.headers.get("authorization") == f"Basic {secret.decode()}":
+                return user
+        return None
+
+    def _author_refusal(self, me: WPUser, sent: dict[str, Any]) -> httpx.Response | None:
+        author = sent.get("author")
+        if author is None or author == me.id:
+            return None
+        if not me.can("edit_others_posts"):
+            return wp_error(
+                403,
+                "rest_cannot_edit_others",
+                "Sorry, you are not allowed to create posts as this user.",
+            )
+        if self.user(author) is None:
+            return wp_error(400, "rest_invalid_author", "Invalid author ID.")
+        return None
+
+    def _create(self, me: WPUser, sent: dict[str, Any]) -> httpx.Response:
+        if not me.can("edit_posts"):
+            return wp_error(
+                403,
+                "rest_cannot_create",
+                "Sorry, you are not allowed to create posts as this user.",
+            )
+        if sent.get("status") == "publish" and not me.can("publish_posts"):
+            return wp_error(
+                403,
+                "rest_cannot_publish",
+                "Sorry, you are not allowed to publish posts in this post type.",
+            )
+        refused = self._author_refusal(me, sent)
+        if refused is not None:
+            return refused
+        self.published.append(sent["content"])
+        number = 300 + len(self.posts)
+        post = {
+            "id": number,
+            "link": f"{WP_SITE}/?p={number}",
+            "status": sent["status"],
+            "author": sent.get("author", me.id),
+            "title": {"raw": sent["title"], "rendered": sent["title"]},
+            "content": {"raw": sent["content"], "rendered": sent["content"]},
+        }
+        self.posts.append(post)
+        return httpx.Response(201, json=post)
+
+    def _update(self, me: WPUser, post: dict[str, Any], sent: dict[str, Any]) -> httpx.Response:
+        if post["author"] != me.id and not me.can("edit_others_posts"):
+            return wp_error(
+                403, "rest_cannot_edit", "Sorry, you are not allowed to edit this post."
+            )
+        refused = self._author_refusal(me, sent)
+        if refused is not None:
+            return refused
+        if "title" in sent:
+            post["title"] = {"raw": sent["title"], "rendered": sent["title"]}
+        if "content" in sent:
+            post["content"] = {"raw": sent["content"], "rendered": sent["content"]}
+        post["author"] = sent.get("author", post["author"])
+        return httpx.Response(200, json=post)
+
+    def _trash(self, me: WPUser, post: dict[str, Any], force: bool) -> httpx.Response:
+        if post["author"] != me.id and not me.can("edit_others_posts"):
+            return wp_error(
+                403, "rest_cannot_delete", "Sorry, you are not allowed to delete this post."
+            )
+        if force:
+            self.posts.remove(post)
+            return httpx.Response(200, json={"deleted": True, "previous": post})
+        if post["status"] == "trash":
+            return wp_error(410, "rest_already_trashed", "The post has already been deleted.")
+        post["status"] = "trash"
+        return httpx.Response(200, json=post)
+
+
+def shown_title(post: dict[str, Any]) -> str:
+    """The heading a reader sees: WordPress prints the stored title as HTML, so it is the text
+    of that HTML. Raises when the title holds an element (it would run or render)."""
+    parser = _TextOnly()
+    parser.feed(post["title"]["raw"])
+    parser.close()
+    return "".join(parser.text)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raise AssertionError(f"the title holds a <{tag}> element")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
 
 
 def wordpress_refusal(kind: str) -> httpx.Response:

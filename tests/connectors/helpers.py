@@ -19,6 +19,8 @@ SIGNATURE = Signature(
     photo_url="https://cl-consult.fr/team/mauricette.jpg",
     client_name="Boulangerie Corre",
     transparency_url="https://byline.example/t/boulangerie-corre",
+    person_id=12,
+    email="mauricette@cl-consult.fr",
 )
 
 

@@ -194,10 +194,16 @@ async def test_an_allowed_site_on_this_machine_is_checked_and_published_to(
         channel = await ok(await s.create(f"http://127.0.0.1:{site.port}/"), 201)
         checked = await s.check(channel["id"])
         delivery = await s.publish(channel["id"])
-    assert checked["ok"] is True and checked["detail"] == "signed in as Mauricette Raoul"
+    assert checked["ok"] is True
+    assert checked["detail"] == (
+        "signed in as Mauricette Raoul (author)\n"
+        "Mauricette Raoul: WordPress shows “Mauricette Raoul” (the account's own e-mail)"
+    )
     assert delivery["status"] == "published", delivery
     assert delivery["external_id"] == "301"
-    assert len(site.requests) == 2 and b"\r\nAuthorization: Basic " in site.requests[1]
+    # The check's look at the account, the publish's (who signs), then the article itself.
+    assert [request.split(b" ")[0] for request in site.requests] == [b"GET", b"GET", b"POST"]
+    assert b"\r\nAuthorization: Basic " in site.requests[2]
 
 
 async def test_a_name_that_now_resolves_to_this_machine_gets_nothing(

@@ -110,8 +110,12 @@ CASES: dict[str, ContractCase] = {
     "facebook_page": ContractCase(
         context=facebook_context, destination=FakePage, refusal=facebook_refusal
     ),
+    # The author mapped by hand: the publish is the first request (see test_wordpress for
+    # the look-ups by e-mail).
     "wordpress": ContractCase(
-        context=wordpress_context, destination=FakeWordPress, refusal=wordpress_refusal
+        context=lambda: wordpress_context(author_ids={12: 2}),
+        destination=FakeWordPress,
+        refusal=wordpress_refusal,
     ),
 }
 

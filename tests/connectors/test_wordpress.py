@@ -1,5 +1,6 @@
 """The WordPress connector against the documented REST API: request shape, error codes, check and
-reconcile by the hidden idempotency marker. The contract suite covers the generic failures."""
+reconcile by the hidden idempotency marker. The contract suite covers the generic failures;
+test_wordpress_authors.py covers who signs, test_wordpress_after.py editing and trashing."""
 
 import base64
 import json
@@ -27,12 +28,15 @@ from tests.connectors.fakes import (
 from tests.connectors.helpers import connected, outgoing
 
 MARKER = "<!-- byline:byline-delivery-42 -->"
+MAPPED = {"author_ids": {12: 2}}
+"""The signer (person 12 in tests.connectors.helpers) mapped by hand to the account's own user:
+the publish is then the only request."""
 
 
 async def test_publish_sends_the_signed_article_with_basic_auth() -> None:
     post = outgoing(WordPressConnector)
     site = FakeWordPress()
-    context = wordpress_context(category_ids=[3, 12])
+    context = wordpress_context(category_ids=[3, 12], **MAPPED)
     async with connected(WordPressConnector, site) as (connector, recorder):
         result = await connector.deliver(context, post)
 
@@ -45,6 +49,7 @@ async def test_publish_sends_the_signed_article_with_basic_auth() -> None:
     assert sent["title"] == "Les galettes sont là"
     assert sent["status"] == "publish"
     assert sent["categories"] == [3, 12]
+    assert sent["author"] == 2
     assert post.signature_html and sent["content"].startswith(post.signature_html)
     assert "Mauricette Raoul" in sent["content"]
     assert (
@@ -60,7 +65,7 @@ async def test_publish_sends_the_signed_article_with_basic_auth() -> None:
 async def test_publish_as_draft_without_link_categories_or_title() -> None:
     post = outgoing(WordPressConnector, title=None, link=None)
     async with connected(WordPressConnector, FakeWordPress()) as (connector, recorder):
-        await connector.deliver(wordpress_context(status="draft"), post)
+        await connector.deliver(wordpress_context(status="draft", **MAPPED), post)
     sent = json.loads(recorder.requests[0].content)
     assert sent["status"] == "draft"
     assert "categories" not in sent
@@ -74,7 +79,8 @@ async def test_a_site_in_a_subdirectory_keeps_its_path() -> None:
 
     async with connected(WordPressConnector, created) as (connector, recorder):
         result = await connector.deliver(
-            wordpress_context(site_url="https://example.org/blog/"), outgoing(WordPressConnector)
+            wordpress_context(site_url="https://example.org/blog/", **MAPPED),
+            outgoing(WordPressConnector),
         )
     assert str(recorder.requests[0].url) == "https://example.org/blog/wp-json/wp/v2/posts"
     assert result.external_url == "https://example.org/blog/?p=5"
@@ -89,11 +95,13 @@ def test_derived_titles_are_the_first_line_cut_at_a_word() -> None:
 
 # (HTTP status, WordPress error code, expected error, words the user must read)
 ERROR_TABLE = [
-    (401, "incorrect_password", ReauthRequired, "application password"),
-    (401, "invalid_username", ReauthRequired, "reconnect"),
-    (401, "rest_not_logged_in", ReauthRequired, "authorization header"),
-    (403, "rest_cannot_create", ReauthRequired, "can publish"),
-    (501, "application_passwords_disabled", ReauthRequired, "reconnect"),
+    (401, "incorrect_password", ReauthRequired, "application password is wrong or was revoked"),
+    (401, "invalid_username", ReauthRequired, "no user with this username"),
+    (401, "rest_not_logged_in", ReauthRequired, "username or the application password is wrong"),
+    (401, "rest_cannot_create", ReauthRequired, "authorization header"),
+    (403, "rest_cannot_create", ReauthRequired, "may not write posts"),
+    (403, "rest_cannot_publish", ReauthRequired, "author role or higher"),
+    (501, "application_passwords_disabled", ReauthRequired, "turned off on this site"),
     (400, "rest_invalid_param", PermanentError, "invalid parameter(s): categories"),
     (404, "rest_no_route", PermanentError, "permalinks"),
     (413, "", PermanentError, "http 413"),
@@ -114,7 +122,7 @@ async def test_rest_errors_map_to_their_retry_meaning(
 
     async with connected(WordPressConnector, refuse) as (connector, _):
         with pytest.raises(expected) as raised:
-            await connector.deliver(wordpress_context(), outgoing(WordPressConnector))
+            await connector.deliver(wordpress_context(**MAPPED), outgoing(WordPressConnector))
     assert type(raised.value) is expected
     assert says in str(raised.value).lower()
     assert "<strong>" not in str(raised.value)
@@ -126,7 +134,7 @@ async def test_throttling_waits_as_long_as_the_site_says_or_a_minute() -> None:
     async with connected(WordPressConnector, lambda request: next(answers)) as (connector, _):
         for _ in range(2):
             with pytest.raises(TransientError) as raised:
-                await connector.deliver(wordpress_context(), outgoing(WordPressConnector))
+                await connector.deliver(wordpress_context(**MAPPED), outgoing(WordPressConnector))
             waits.append(raised.value.retry_after)
     assert waits == [15, 60]
 
@@ -139,14 +147,18 @@ async def test_a_success_that_is_not_a_wordpress_post_is_an_unknown_outcome() ->
 
     async with connected(WordPressConnector, home_page) as (connector, _):
         with pytest.raises(UnknownOutcome):
-            await connector.deliver(wordpress_context(), outgoing(WordPressConnector))
+            await connector.deliver(wordpress_context(**MAPPED), outgoing(WordPressConnector))
 
 
 async def test_check_names_the_account_and_publishes_nothing() -> None:
     site = FakeWordPress()
     async with connected(WordPressConnector, site) as (connector, recorder):
         result = await connector.check(wordpress_context())
-    assert result.ok and result.detail == "signed in as Mauricette Raoul"
+    assert result.ok
+    assert result.detail == (
+        "signed in as Mauricette Raoul (administrator)\n"
+        "nobody signs for this client yet: no author to check"
+    )
     (request,) = recorder.requests
     assert request.method == "GET"
     assert request.url.path == "/wp-json/wp/v2/users/me"
@@ -177,7 +189,7 @@ async def test_check_repeats_no_text_of_a_refusal() -> None:
             await connector.check(wordpress_context())
     assert "hunter2" not in raised.value.message
     assert "internal_admin_panel" not in raised.value.message
-    assert "refused the credentials: HTTP 403. Reconnect" in raised.value.message
+    assert "the account may not write posts here (HTTP 403). Reconnect" in raised.value.message
 
 
 async def test_check_names_the_account_and_nothing_else_of_the_answer() -> None:
@@ -187,8 +199,9 @@ async def test_check_names_the_account_and_nothing_else_of_the_answer() -> None:
 
     async with connected(WordPressConnector, talkative) as (connector, _):
         result = await connector.check(wordpress_context())
-    assert result.detail.startswith("signed in as Mauricette Raoul xxx")
-    assert len(result.detail) == len("signed in as ") + 100
+    account = result.detail.splitlines()[0]
+    assert account.startswith("signed in as Mauricette Raoul xxx")
+    assert account == "signed in as " + ("Mauricette Raoul " + "x" * 500)[:100] + " (no role)"
     assert "corp.lan" not in result.detail
 
 
@@ -273,3 +286,55 @@ def test_the_application_password_is_kept_secret() -> None:
         username=WP_USER, application_password=SecretStr(WP_PASSWORD)
     )
     assert WP_PASSWORD not in repr(credentials) and WP_PASSWORD not in str(credentials)
+
+
+async def test_a_wrong_password_is_not_blamed_on_the_web_server() -> None:
+    """A site whose plugins let WordPress say why: the password, and nothing about headers."""
+
+    def wrong(request: httpx.Request) -> httpx.Response:
+        return wp_error(401, "incorrect_password", "The provided password is invalid.")
+
+    async with connected(WordPressConnector, wrong) as (connector, _):
+        with pytest.raises(ReauthRequired) as raised:
+            await connector.check(wordpress_context())
+    assert "application password is wrong or was revoked" in raised.value.message
+    assert "Authorization header" not in raised.value.message
+
+
+async def test_a_bare_wordpress_refusal_names_the_credentials_before_the_web_server() -> None:
+    """A bare WordPress answers a wrong password as if nothing was sent (rest_not_logged_in),
+    exactly as when the web server drops the header: the message names both, credentials first."""
+
+    def signed_out(request: httpx.Request) -> httpx.Response:
+        return wp_error(401, "rest_not_logged_in", "You are not currently logged in.")
+
+    async with connected(WordPressConnector, signed_out) as (connector, _):
+        with pytest.raises(ReauthRequired) as raised:
+            await connector.check(wordpress_context())
+    message = raised.value.message
+    assert message.index("application password is wrong") < message.index("Authorization header")
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "sent"),
+    [
+        (
+            '<script>alert("x")</script> & <img src=x onerror=alert(1)>',
+            "Texte.",
+            '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;',
+        ),
+        (
+            None,
+            "<b>Soldes</b> &amp; <script>x</script>\n\nSuite.",
+            "&lt;b&gt;Soldes&lt;/b&gt; &amp;amp; &lt;script&gt;x&lt;/script&gt;",
+        ),
+    ],
+    ids=["given", "derived"],
+)
+async def test_titles_are_sent_as_text(title: str | None, body: str, sent: str) -> None:
+    """WordPress prints `title` as HTML: a plain-text title, given or taken from the body's
+    first line, is sent escaped, so that the page shows the very characters written."""
+    post = outgoing(WordPressConnector, title=title, body=body)
+    async with connected(WordPressConnector, FakeWordPress()) as (connector, recorder):
+        await connector.deliver(wordpress_context(), post)
+    assert json.loads(recorder.requests[-1].content)["title"] == sent

@@ -68,7 +68,14 @@ def _answer(head: bytes) -> tuple[str, object]:
     if head.startswith(b"POST ") and b"/wp-json/wp/v2/posts " in head:
         return "201 Created", {"id": 301, "link": "http://127.0.0.1/?p=301"}
     if b"/wp-json/wp/v2/users/me" in head:
-        return "200 OK", {"id": 2, "name": "Mauricette Raoul", "slug": WP_USER}
+        return "200 OK", {
+            "id": 2,
+            "name": "Mauricette Raoul",
+            "slug": WP_USER,
+            "email": "mauricette@cl-consult.fr",
+            "roles": ["author"],
+            "capabilities": {"edit_posts": True, "publish_posts": True},
+        }
     return "404 Not Found", {"code": "rest_no_route", "message": "No route"}
 
 
