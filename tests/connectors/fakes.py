@@ -306,10 +306,15 @@ class FakeWordPress:
 
 
 def shown_title(post: dict[str, Any]) -> str:
-    """The heading a reader sees: WordPress prints the stored title as HTML, so it is the text
-    of that HTML. Raises when the title holds an element (it would run or render)."""
+    """The heading a reader sees: WordPress prints the stored title as HTML."""
+    return html_text(post["title"]["raw"])
+
+
+def html_text(fragment: str) -> str:
+    """The text a browser shows for an HTML fragment that must hold no element (a heading).
+    Raises when it holds one: that markup would render, or run."""
     parser = _TextOnly()
-    parser.feed(post["title"]["raw"])
+    parser.feed(fragment)
     parser.close()
     return "".join(parser.text)
 
