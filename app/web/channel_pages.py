@@ -157,3 +157,56 @@ async def reconnect_channel(
         )
         return await client_page(request, session, state, viewer, channel.client_id, refused)
     return go(state, f"/app/clients/{channel.client_id}?done=reconnected#channel-{channel_id}")
+
+
+_AUTHOR_FIELD = "author_"
+_MAX_AUTHORS = 500
+
+
+@router.post("/app/channels/{channel_id}/authors")
+async def channel_authors(request: Request, state: State, channel_id: Id) -> Response:
+    """Who a WordPress site shows as the author of each person's posts: a WordPress user id by
+    hand (`author_<person id>`; empty: found by e-mail), and whether the posts of people it has no
+    user for may go out under the account's name. Then a check says what WordPress will show."""
+    viewer = await _viewer(request, state)
+    if viewer is None:
+        return go(state, "/login")
+    submitted = await request.form(max_fields=_MAX_AUTHORS + 10)
+    async with unit_of_work(state.session_factory) as session:
+        channel = await channels.get(session, viewer.actor, channel_id)
+    form = f"authors-{channel_id}"
+    author_ids = {
+        key.removeprefix(_AUTHOR_FIELD): value.strip()
+        for key, value in submitted.items()
+        if key.startswith(_AUTHOR_FIELD) and isinstance(value, str) and value.strip()
+    }
+    config = {
+        **channel.config,
+        "author_ids": author_ids,
+        "accept_account_author": submitted.get("accept_account_author") == "1",
+    }
+    try:
+        data = validated(ChannelUpdate, config=config)
+        vetted = await channels.vet_config(
+            viewer.actor,
+            channel.kind,
+            config,
+            registry=state.registry,
+            destinations=state.destinations,
+        )
+        async with unit_of_work(state.session_factory) as session:
+            await channels.update(
+                session,
+                viewer.actor,
+                channel_id,
+                data,
+                vetted,
+                registry=state.registry,
+                fernet=state.fernet,
+                now=state.clock(),
+            )
+    except AppError as error:
+        values = {f"{_AUTHOR_FIELD}{key}": value for key, value in author_ids.items()}
+        refused = Refused.of(form, error, page_locale(request), values)
+        return await _refused(request, state, viewer, channel.client_id, refused)
+    return go(state, f"/app/clients/{channel.client_id}?done=authors#channel-{channel_id}")
