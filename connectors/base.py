@@ -32,7 +32,8 @@ What a connector raises (the whole error tree)
 * ``PermanentError``: nothing was published and trying again will not help (the destination
   refuses the content, the page is gone). The message is shown to the user: make it say why.
 * ``ReauthRequired``: credentials were refused or expired; the channel needs reconnecting. Its
-  deliveries are held until a person fixes it.
+  deliveries are held until a person fixes it. ``SettingsRequired``, a kind of it: the
+  credentials work, but the channel's settings need a person's decision first.
 * ``UnknownOutcome``: the request may have gone out (a timeout after sending, a 5xx after the
   request was accepted). Byline never retries such a delivery blindly: it calls ``reconcile``
   if the connector implements it, otherwise it asks a person.
@@ -72,6 +73,13 @@ class PermanentError(ConnectorError):
 
 class ReauthRequired(ConnectorError):
     """The destination refused the credentials: the channel must be reconnected by a person."""
+
+
+class SettingsRequired(ReauthRequired):
+    """The channel's settings need a person's decision before the post can go out as it should
+    (which destination user signs for an author, say): nothing was published. Byline handles it
+    as `ReauthRequired` (the channel waits, with what it holds, until an owner or a manager
+    changes its settings and checks it), and shows the message as it is: say what to decide."""
 
 
 class UnknownOutcome(ConnectorError):

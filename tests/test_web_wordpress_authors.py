@@ -6,6 +6,7 @@ import re
 
 import httpx
 
+from app.dispatch.engine import Dispatcher
 from tests.conftest import AppFactory
 from tests.connectors.fakes import WP_PASSWORD, WP_SITE, WP_USER, FakeWordPress, WPUser
 from tests.factories import bearer, engaged_writer, ok, setup_org
@@ -48,6 +49,20 @@ async def test_an_owner_maps_an_author_and_the_check_shows_the_name_wordpress_sh
         field = f"author_{writer.person_id}"
 
         before = await web.post(check, data={"csrftoken": await csrf_of(web, page)})
+        post = await ok(
+            await api.post(
+                f"{API}/posts",
+                headers=bearer(writer.token),
+                json={
+                    "client_id": writer.client_id,
+                    "channel_ids": [channel["id"]],
+                    "body": "Bonjour.",
+                },
+            ),
+            201,
+        )
+        await Dispatcher(state).tick()
+        held = await web.get(f"/app/posts/{post['id']}")
         refused = await web.post(
             authors, data={"csrftoken": await csrf_of(web, page), field: "mauricette"}
         )
@@ -60,6 +75,8 @@ async def test_an_owner_maps_an_author_and_the_check_shows_the_name_wordpress_sh
     assert "It answers, but posts cannot all go out as they should:" in text
     assert "<li>signed in as agency (administrator)</li>" in text
     assert "<li>Mauricette Raoul: WordPress would show “agency”, because no WordPress user" in text
+    assert "Held: the channel would not show its author&#39;s name as it should." in held.text
+    assert site.posts == []
     assert refused.status_code == 422
     assert re.search(rf'id="authors-{channel["id"]}-config-error"', refused.text)
     assert f'name="{field}" maxlength="20" value="mauricette"' in refused.text

@@ -46,6 +46,7 @@ from connectors.base import (
     OutgoingPost,
     PermanentError,
     ReauthRequired,
+    SettingsRequired,
     TransientError,
     UnknownOutcome,
 )
@@ -357,7 +358,11 @@ class Dispatcher:
         if isinstance(error, TransientError):
             return self._retry(job, error.message, error.retry_after)
         if isinstance(error, ReauthRequired):
-            return Outcome(_S.HELD, error=f"reconnect the channel: {error.message}", reauth=True)
+            if isinstance(error, SettingsRequired):
+                reason = f"the channel's settings need a decision: {error.message}"
+            else:
+                reason = f"reconnect the channel: {error.message}"
+            return Outcome(_S.HELD, error=reason, reauth=True)
         if isinstance(error, PermanentError):
             return Outcome(_S.FAILED, error=error.message)
         if isinstance(error, UnknownOutcome):

@@ -38,6 +38,8 @@ def reason_kind(delivery: DeliveryRead, channel_status: str | None) -> str | Non
     reason is the dispatcher's own (English) wording: it is shown too, as a detail."""
     said = delivery.last_error or ""
     if delivery.status == _S.HELD:
+        if said.startswith("the channel's settings"):
+            return "settings"
         if channel_status == "needs_reauth" or said.startswith("reconnect the channel"):
             return "reauth"
         if said.startswith("handed over"):

@@ -30,6 +30,7 @@ from connectors.base import (
     ConnectorError,
     PermanentError,
     ReauthRequired,
+    SettingsRequired,
     TransientError,
     UnknownOutcome,
 )
@@ -91,7 +92,7 @@ _KNOWN_CODES = frozenset(_ACCOUNT_REFUSALS) | {
 }
 
 
-class AuthorNotMapped(ReauthRequired):
+class AuthorNotMapped(SettingsRequired):
     """WordPress would show another name than the signing person's: nothing was published, and
     the channel waits, like one whose credentials were refused, until an owner or a manager maps
     a WordPress user to the author (or accepts the account's name) and checks it again."""
