@@ -129,8 +129,8 @@ class WordPressConnector(Connector):
         response = await self._send(
             channel, "GET", f"posts/{_post_id(external_id)}", params={"context": "edit"}
         )
-        if response.status_code == 404 and code_of(response) in (*_GONE, None):
-            return None
+        if response.status_code == 404 and code_of(response) == "rest_post_invalid_id":
+            return None  # deleted (a 404 that is not WordPress's says nothing about the post)
         if not response.is_success:
             raise refusal(response, may_have_published=False, quote=False)
         found = json_of(response)

@@ -7,7 +7,9 @@ checks, with `httpx.MockTransport`, what the dispatcher relies on: a success say
 lives and sent the signature; an unsigned rendering is refused before anything is sent; refusals,
 throttling, server errors, refused connections and timeouts raise the error that carries the right
 retry meaning; a destination the outgoing-address guard refuses fails for good, in the same
-words for a check; and a post that went out is found again by `reconcile`.
+words for a check; a post that went out is found again by `reconcile`; and, for connectors that
+offer them, a publication is looked up, edited in place (no second post) and removed (twice is
+fine: already gone is success, and the look-up then finds nothing).
 """
 
 from collections.abc import Callable
@@ -78,6 +80,15 @@ class ContractCase:
             names.append("reconcile")
         if self.idempotent_publish:
             names.append("idempotent")
+        names += [
+            scenario
+            for scenario, implemented in (
+                ("lookup", connector.can_lookup()),
+                ("update", connector.can_update()),
+                ("remove", connector.can_remove()),
+            )
+            if implemented
+        ]
         if self.refusal is not None:
             names += [*REFUSALS, "connect_error", "read_timeout", "destination_refused"]
         return names
@@ -93,6 +104,9 @@ ALL_SCENARIOS = [
     "success",
     "unsigned",
     "reconcile",
+    "lookup",
+    "update",
+    "remove",
     *REFUSALS,
     "connect_error",
     "read_timeout",
@@ -178,6 +192,21 @@ async def test_contract(name: str, scenario: str) -> None:
             assert found is not None and found.external_id == published.external_id
             other = outgoing(connector, body="Un autre texte.", idempotency_key="byline-delivery-4")
             assert await instance.reconcile(channel, other) is None
+        elif scenario == "lookup":
+            published = await instance.deliver(channel, post)
+            found = await instance.lookup(channel, published.external_id)
+            assert found is not None and found.external_id == published.external_id
+        elif scenario == "update":
+            published = await instance.deliver(channel, post)
+            edited = outgoing(connector, body="Texte corrigé.", title="Corrigé")
+            updated = await instance.update(channel, published.external_id, edited)
+            assert updated.external_id == published.external_id
+            assert len(destination.published) == 1, "an edit published a second post"
+        elif scenario == "remove":
+            published = await instance.deliver(channel, post)
+            await instance.remove(channel, published.external_id)
+            assert await instance.lookup(channel, published.external_id) is None
+            await instance.remove(channel, published.external_id)  # already gone: success
         elif scenario == "idempotent":
             first = await instance.deliver(channel, post)
             assert await instance.deliver(channel, post) == first

@@ -88,6 +88,15 @@ async def test_a_look_up_finds_the_article_until_it_is_trashed_or_deleted() -> N
         assert await connector.lookup(wordpress_context(), external_id) is None
 
 
+async def test_a_look_up_at_an_address_without_wordpress_does_not_say_deleted() -> None:
+    def proxy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, text="<html>Not Found</html>")
+
+    async with connected(WordPressConnector, proxy) as (connector, _):
+        with pytest.raises(PermanentError, match="no WordPress REST API at this address"):
+            await connector.lookup(wordpress_context(), "300")
+
+
 async def test_a_look_up_with_refused_credentials_asks_to_reconnect() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         return wp_error(401, "incorrect_password", "The provided password is invalid.")
