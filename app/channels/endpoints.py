@@ -75,7 +75,9 @@ async def update_channel(
 @router.post("/channels/{channel_id}/check", response_model=ChannelCheckRead)
 async def check_channel(channel_id: Id, actor: ShortActor, state: State) -> ChannelCheckRead:
     """Ask the connector whether this channel can be published to; publishes nothing. A channel
-    that needed reconnecting and now checks fine goes back to work, with what it held."""
+    that needed reconnecting and now checks fine goes back to work, with what it held. `detail`
+    may hold several lines: a WordPress check says which name WordPress shows for each person
+    who signs for the client, and is `ok` only when each is theirs or accepted."""
     async with unit_of_work(state.session_factory) as session:
         channel, context = await service.checkable(
             session, actor, channel_id, registry=state.registry, fernet=state.fernet
