@@ -30,6 +30,7 @@ from connectors.base import (
     UnsignedPost,
 )
 from connectors.registry import discover
+from tests.connectors.fake_ghost import FakeGhost, ghost_context, ghost_refusal
 from tests.connectors.fakes import (
     FakePage,
     FakeWordPress,
@@ -113,6 +114,7 @@ CASES: dict[str, ContractCase] = {
     "wordpress": ContractCase(
         context=wordpress_context, destination=FakeWordPress, refusal=wordpress_refusal
     ),
+    "ghost": ContractCase(context=ghost_context, destination=FakeGhost, refusal=ghost_refusal),
 }
 
 
