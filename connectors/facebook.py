@@ -53,30 +53,41 @@ from connectors.base import (
     TransientError,
     UnknownOutcome,
 )
+from connectors.graph_api import (
+    BLOCKED,
+    BLOCKED_RETRY_AFTER,
+    DEFAULT_RETRY_AFTER,
+    NO_CURRENT_USER,
+    PUBLISH_PERMISSION,
+    THROTTLE_CODES,
+    error_code,
+    graph_error,
+    is_gone,
+    json_body,
+    not_this_page,
+    why_it_cannot_publish,
+)
 from connectors.graph_usage import Throttle
 from connectors.http import retry_after, transport_error
+
+__all__ = [
+    "BLOCKED_RETRY_AFTER",
+    "DEFAULT_GRAPH_VERSION",
+    "DEFAULT_RETRY_AFTER",
+    "FacebookPageConfig",
+    "FacebookPageConnector",
+    "FacebookPageCredentials",
+]
 
 GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_VERSION = "v26.0"
 """The newest Graph API version when this was written (released 29 July 2026)."""
-DEFAULT_RETRY_AFTER = 60.0
-"""Seconds to wait after throttling when Facebook does not say how long."""
-BLOCKED_RETRY_AFTER = 3600.0
-"""Seconds to wait after a temporary block (368) when Facebook does not say how long."""
 PAGE_NAME_LENGTH = 100
 RECONCILE_LIMIT = 25
 RECONCILE_MARGIN = timedelta(minutes=15)
 """Posts created this long before `scheduled_at` still count: clocks drift, posts go out early."""
-PUBLISH_PERMISSION = "pages_manage_posts"
 
-_REAUTH_CODES = frozenset({10, 102, 190}) | frozenset(range(200, 300))
-_THROTTLE_CODES = frozenset({4, 17, 32, 341, 613}) | frozenset(range(80000, 80015))
-_BLOCKED = 368
-_FACEBOOK_SIDE_CODES = frozenset({1, 2})
-_NO_SUCH_OBJECT = (100, 33)
-_NO_CURRENT_USER = 2500
-"""/me with an app token: "An active access token must be used to query information about the
-current user"."""
+
 _TOKEN_IN_URL = re.compile(r"(access_token=|input_token=)[^&\s\"']+")
 
 
@@ -160,8 +171,8 @@ class FacebookPageConnector(Connector):
             config.page_id, "POST", self._url(f"{config.page_id}/feed"), data=form
         )
         if not response.is_success:
-            raise _graph_error(response, token, may_have_published=True)
-        created = _json(response)
+            raise graph_error(response, token, may_have_published=True)
+        created = json_body(response)
         post_id = created.get("id")
         if not isinstance(post_id, str) or not post_id:
             raise UnknownOutcome("Facebook accepted the request but did not say which post")
@@ -188,10 +199,10 @@ class FacebookPageConnector(Connector):
             self._url(_post_path(external_id)),
             data={"message": post.text, "access_token": token},
         )
-        if _is_gone(response):
+        if is_gone(response):
             raise PermanentError("this post is no longer on the Page: it was deleted there")
         if not response.is_success:
-            raise _graph_error(response, token, may_have_published=True)
+            raise graph_error(response, token, may_have_published=True)
         found = await self.lookup(channel, external_id)
         if found is None:
             raise PermanentError("this post is no longer on the Page: it was deleted there")
@@ -206,9 +217,9 @@ class FacebookPageConnector(Connector):
             self._url(_post_path(external_id)),
             params={"access_token": token},
         )
-        if response.is_success or _is_gone(response):
+        if response.is_success or is_gone(response):
             return
-        raise _graph_error(response, token, may_have_published=True)
+        raise graph_error(response, token, may_have_published=True)
 
     async def lookup(self, channel: ChannelContext, external_id: str) -> PublishResult | None:
         config, token = _settings(channel)
@@ -218,7 +229,7 @@ class FacebookPageConnector(Connector):
             _post_path(external_id),
             {"fields": "id,permalink_url,created_time", "access_token": token},
         )
-        if _is_gone(response):
+        if is_gone(response):
             return None
         found = self._answer(response, token)
         return PublishResult(
@@ -282,12 +293,12 @@ class FacebookPageConnector(Connector):
         )
         name = _display_name(me.get("name"))
         if me.get("id") != config.page_id:
-            raise ReauthRequired(_not_this_page(me, name, config.page_id))
+            raise ReauthRequired(not_this_page(me, name, config.page_id))
         described = await self._read(
             config.page_id, "debug_token", {"input_token": token, "access_token": token}
         )
         if not described.is_success:
-            error = _graph_error(described, token, may_have_published=False, quote=False)
+            error = graph_error(described, token, may_have_published=False, quote=False)
             if isinstance(error, ReauthRequired | TransientError):
                 raise error
             # Facebook may keep /debug_token to app tokens: the token is the Page's, and the
@@ -297,9 +308,9 @@ class FacebookPageConnector(Connector):
                 detail=f"page {name or config.page_id}: the token is this Page's; Facebook did "
                 f"not say whether it has {PUBLISH_PERMISSION}",
             )
-        data = _json(described).get("data")
+        data = json_body(described).get("data")
         data = data if isinstance(data, dict) else {}
-        refusal = _why_it_cannot_publish(data, config.page_id)
+        refusal = why_it_cannot_publish(data, config.page_id)
         if refusal:
             raise ReauthRequired(refusal)
         return CheckResult(
@@ -338,11 +349,11 @@ class FacebookPageConnector(Connector):
         return response
 
     def _observe(self, page_id: str, response: httpx.Response) -> None:
-        code = _error_code(response)
+        code = error_code(response)
         at_least = 0.0
-        if response.status_code == 429 or code in _THROTTLE_CODES:
+        if response.status_code == 429 or code in THROTTLE_CODES:
             at_least = retry_after(response) or DEFAULT_RETRY_AFTER
-        elif code == _BLOCKED:
+        elif code == BLOCKED:
             at_least = retry_after(response) or BLOCKED_RETRY_AFTER
         self.throttle.observe(page_id, response, at_least=at_least)
 
@@ -351,15 +362,15 @@ class FacebookPageConnector(Connector):
     ) -> dict[str, Any]:
         """The body of a successful read; a refusal repeats no text of the answer."""
         if not response.is_success:
-            error = _graph_error(response, token, may_have_published=False, quote=False)
-            if about_me and _error_code(response) == _NO_CURRENT_USER:
+            error = graph_error(response, token, may_have_published=False, quote=False)
+            if about_me and error_code(response) == NO_CURRENT_USER:
                 raise ReauthRequired(
                     "this is an app access token, not a Page access token: reconnect the "
                     "channel with the Page access token (Graph API /me/accounts, with a person "
                     "who can create content on the Page)"
                 )
             raise error
-        body = _json(response)
+        body = json_body(response)
         if not body:
             raise TransientError("Facebook answered with something that is not the Graph API")
         return body
@@ -380,31 +391,6 @@ def _post_path(external_id: str) -> str:
     return external_id
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _error_fields(response: httpx.Response) -> dict[str, Any]:
-    if response.is_success:
-        return {}
-    error = _json(response).get("error")
-    return error if isinstance(error, dict) else {}
-
-
-def _error_code(response: httpx.Response) -> int | None:
-    code = _error_fields(response).get("code")
-    return code if isinstance(code, int) else None
-
-
-def _is_gone(response: httpx.Response) -> bool:
-    error = _error_fields(response)
-    return (error.get("code"), error.get("error_subcode")) == _NO_SUCH_OBJECT
-
-
 def _permalink(body: dict[str, Any]) -> str | None:
     link = body.get("permalink_url")
     return link if isinstance(link, str) and link.startswith("https://") else None
@@ -414,102 +400,6 @@ def _display_name(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return " ".join(value.split())[:PAGE_NAME_LENGTH]
-
-
-def _not_this_page(me: dict[str, Any], name: str | None, page_id: str) -> str:
-    metadata = me.get("metadata")
-    kind = metadata.get("type") if isinstance(metadata, dict) else None
-    who = f"{name} ({me.get('id')})" if name else str(me.get("id"))
-    if kind == "user":
-        return (
-            f"this is the user access token of {who}, not the Page's: it may read the Page but "
-            f"not post as it. Reconnect the channel with the Page access token of page "
-            f"{page_id} (Graph API /me/accounts)"
-        )
-    return (
-        f"this token is for {who}, not for page {page_id}: reconnect the channel with the "
-        f"Page access token of page {page_id}, or correct the page id"
-    )
-
-
-def _why_it_cannot_publish(data: dict[str, Any], page_id: str) -> str | None:
-    """What /debug_token says that keeps this token from posting on the Page, or None."""
-    if data.get("is_valid") is False:
-        return "Facebook says this token is no longer valid: reconnect the channel with a new one"
-    kind = data.get("type")
-    if isinstance(kind, str) and kind != "PAGE":
-        return (
-            f"this is a {kind.lower()} access token, not a Page access token: reconnect the "
-            f"channel with the Page access token of page {page_id}"
-        )
-    profile = data.get("profile_id")
-    if profile is not None and str(profile) != page_id:
-        return f"this token is for page {profile}, not for page {page_id}"
-    scopes = data.get("scopes")
-    if isinstance(scopes, list) and PUBLISH_PERMISSION not in scopes:
-        return (
-            f"this Page token may read the Page but not publish on it: it lacks "
-            f"{PUBLISH_PERMISSION}. Reconnect the channel with a token granted {PUBLISH_PERMISSION} "
-            "by a person who can create content on the Page (the CREATE_CONTENT task)"
-        )
-    for granted in data.get("granular_scopes") or []:
-        if not isinstance(granted, dict) or granted.get("scope") != PUBLISH_PERMISSION:
-            continue
-        targets = granted.get("target_ids")
-        if isinstance(targets, list) and targets and page_id not in [str(t) for t in targets]:
-            return (
-                f"this token may publish ({PUBLISH_PERMISSION}) on other Pages, not on page "
-                f"{page_id}: reconnect the channel with a token granted for this Page"
-            )
-    return None
-
-
-def _graph_error(
-    response: httpx.Response, token: str, *, may_have_published: bool, quote: bool = True
-) -> ConnectorError:
-    """The contract's error for a Graph API refusal. `quote=False` (reads: checks, look-ups)
-    repeats no text of the answer, only its HTTP status and numeric error code."""
-    error = _error_fields(response)
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    text = str(
-        error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
-    )
-    trace = f", fbtrace_id {error['fbtrace_id']}" if error.get("fbtrace_id") else ""
-    if not quote:
-        text, trace = f"HTTP {response.status_code}", ""
-    detail = f"{text} (code {code}{trace})"
-    if token:
-        detail = detail.replace(token, "***")
-    if response.status_code == 429 or code in _THROTTLE_CODES:
-        return TransientError(
-            f"Facebook is limiting calls for now: {detail}",
-            retry_after=retry_after(response) or DEFAULT_RETRY_AFTER,
-        )
-    if code == _BLOCKED:
-        return TransientError(
-            f"Facebook has temporarily blocked this Page from posting ({detail}); Byline waits "
-            "and tries again. Check the Page's notifications for the reason",
-            retry_after=retry_after(response) or BLOCKED_RETRY_AFTER,
-        )
-    if code in _REAUTH_CODES:
-        return ReauthRequired(
-            f"Facebook refused the Page access token or its permissions: {detail}. Reconnect "
-            f"the channel with a new Page access token that can publish ({PUBLISH_PERMISSION})"
-        )
-    if response.status_code >= 500 or code in _FACEBOOK_SIDE_CODES:
-        if may_have_published:
-            return UnknownOutcome(f"Facebook failed while handling the post: {detail}")
-        return TransientError(f"Facebook is failing for now: {detail}")
-    if code == 506:
-        return PermanentError(
-            f"Facebook refused a duplicate: this Page just published the same message ({detail}). "
-            "Change the text to publish it again"
-        )
-    if code == 1609005:
-        return PermanentError(f"Facebook could not read the link of this post: {detail}")
-    if code == 100:
-        return PermanentError(f"Facebook refused a parameter of this post: {detail}")
-    return PermanentError(f"Facebook refused the post: {detail}")
 
 
 def _parse_time(value: object) -> datetime | None:
