@@ -176,14 +176,7 @@ class FacebookPageConnector(Connector):
         post_id = created.get("id")
         if not isinstance(post_id, str) or not post_id:
             raise UnknownOutcome("Facebook accepted the request but did not say which post")
-        permalink = _permalink(created)
-        if permalink is None:
-            # Published either way: a failed look-up of its address must not make it unknown.
-            try:
-                found = await self.lookup(channel, post_id)
-            except ConnectorError:
-                found = None
-            permalink = found.external_url if found else None
+        permalink = _permalink(created) or await self._permalink_after_write(channel, post_id)
         return PublishResult(external_id=post_id, external_url=permalink)
 
     async def update(
@@ -203,10 +196,24 @@ class FacebookPageConnector(Connector):
             raise PermanentError("this post is no longer on the Page: it was deleted there")
         if not response.is_success:
             raise graph_error(response, token, may_have_published=True)
-        found = await self.lookup(channel, external_id)
-        if found is None:
-            raise PermanentError("this post is no longer on the Page: it was deleted there")
-        return found
+        return PublishResult(
+            external_id=external_id,
+            external_url=await self._permalink_after_write(channel, external_id),
+        )
+
+    async def _permalink_after_write(self, channel: ChannelContext, post_id: str) -> str | None:
+        """The post's address, read back after a write that succeeded: the write is done either
+        way, so neither a failed read nor a Page that must now wait may make it look undone."""
+        config, token = _settings(channel)
+        try:
+            response = await self._read(
+                config.page_id,
+                _post_path(post_id),
+                {"fields": "permalink_url", "access_token": token},
+            )
+        except ConnectorError:
+            return None
+        return _permalink(json_body(response)) if response.is_success else None
 
     async def remove(self, channel: ChannelContext, external_id: str) -> None:
         config, token = _settings(channel)
@@ -299,10 +306,11 @@ class FacebookPageConnector(Connector):
         )
         if not described.is_success:
             error = graph_error(described, token, may_have_published=False, quote=False)
-            if isinstance(error, ReauthRequired | TransientError):
+            if isinstance(error, TransientError):
                 raise error
-            # Facebook may keep /debug_token to app tokens: the token is the Page's, and the
-            # first publish will say whether it may post.
+            # /me just accepted the token as this Page's; Facebook documents /debug_token for
+            # app tokens and developers' user tokens, so it may refuse to describe a Page token:
+            # the first publish will say whether it may post.
             return CheckResult(
                 ok=True,
                 detail=f"page {name or config.page_id}: the token is this Page's; Facebook did "

@@ -104,7 +104,18 @@ async def test_a_permalink_missing_from_the_answer_is_read_back() -> None:
         result = await connector.deliver(facebook_context(), outgoing(FacebookPageConnector))
     assert result.external_url == f"https://www.facebook.com/{PAGE_ID}/posts/pfbid09000"
     assert [r.method for r in recorder.requests] == ["POST", "GET"]
-    assert recorder.requests[1].url.params["fields"] == "id,permalink_url,created_time"
+    assert recorder.requests[1].url.params["fields"] == "permalink_url"
+
+
+async def test_a_write_that_went_through_is_not_undone_by_the_pause_it_triggers() -> None:
+    page = FakePage()
+    async with connected(FacebookPageConnector, page) as (connector, _):
+        first = await connector.deliver(facebook_context(), outgoing(FacebookPageConnector))
+        page.usage = _usage(call_count=100)
+        edited = outgoing(FacebookPageConnector, body="Les galettes arrivent lundi.")
+        result = await connector.update(facebook_context(), first.external_id, edited)
+    assert page.posts[0]["message"] == edited.text
+    assert result.external_url == first.external_url
 
 
 async def test_publish_without_link_sends_no_link_field() -> None:
