@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         default="127.0.0.1", description="The address `byline worker`'s metrics listen on."
     )
+    facebook_graph_version: str = Field(
+        default="v26.0",
+        pattern=r"^v\d+\.\d+$",
+        description="The Graph API version every Facebook Page channel calls (e.g. v26.0): "
+        "move it forward when Meta retires the one in use.",
+    )
     allow_private_destinations: Annotated[
         tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
     ] = Field(

@@ -60,6 +60,11 @@ Authenticate with `Authorization: Bearer <token>` (create one with `byline token
 """
 
 
+def connector_options(settings: Settings) -> dict[str, dict[str, str]]:
+    """What the operator sets for a kind of connector (`HostServices.options`)."""
+    return {"facebook_page": {"graph_version": settings.facebook_graph_version}}
+
+
 def build_state(
     settings: Settings,
     *,
@@ -94,6 +99,7 @@ def build_state(
         http=http,
         base_url=settings.base_url,
         article_store=DatabaseArticleStore(factory, settings.base_url, clock),
+        options=connector_options(settings),
     )
     registry = ConnectorRegistry(connectors if connectors is not None else discover(), host)
     return AppState(

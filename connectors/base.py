@@ -43,7 +43,8 @@ Any other exception is a bug in the connector and is treated as ``UnknownOutcome
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -202,6 +203,14 @@ class HostServices:
     http: httpx.AsyncClient
     base_url: str
     article_store: ArticleStore | None = None
+    options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Settings the operator gives a kind of connector, by connector name (e.g.
+    ``{"facebook_page": {"graph_version": "v26.0"}}`` from ``BYLINE_FACEBOOK_GRAPH_VERSION``):
+    what is the same for every channel of that kind. Read them with `option`."""
+
+    def option(self, connector: str, name: str, default: str) -> str:
+        """The operator's setting `name` for `connector`, or `default` when none is given."""
+        return self.options.get(connector, {}).get(name) or default
 
 
 class Connector(ABC):

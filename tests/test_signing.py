@@ -323,7 +323,13 @@ async def test_renderings_for_facebook_and_wordpress_carry_the_signature() -> No
         SignatureStyle("facebook_page", None, "fr"),
         idempotency_key="k",
     )
-    assert facebook.text.endswith("\n\n— Mauricette Raoul, Community Manager · CL Consult")
+    # The link goes out as Facebook's own `link` field, so the text does not repeat it; the
+    # footer leads to the client's "Who is talking?" page.
+    assert facebook.text == (
+        "Bonjour <b>à tous</b>.\n\n— Mauricette Raoul, Community Manager · CL Consult\n"
+        "Qui parle ? https://byline.example/t/cl"
+    )
+    assert facebook.link == "https://cl.example"
     assert facebook.html is None
     wordpress = render(
         content,

@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.kit.html import body_to_html
+from app.kit.i18n import translations
 from app.templating import environment
 from connectors.base import Capabilities, OutgoingPost, Signature
 
 _TEXT_INTRO = "—"
 _HTML_INTRO = {"en": "By", "fr": "Par"}
+_LINK_OF_ITS_OWN = frozenset({"facebook_page"})
+"""Kinds whose connector sends the link as a field of its own (Facebook's `link`, which shows
+as a preview card): their text does not repeat it."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,10 @@ class SignatureStyle:
 
 def signature_text(signature: Signature, style: SignatureStyle) -> str:
     template = environment.select_template([f"signatures/{style.kind}.txt", "signatures/text.txt"])
-    return template.render(signature=signature, intro=style.intro or _TEXT_INTRO).strip()
+    catalogue = translations(style.locale)
+    return template.render(
+        signature=signature, intro=style.intro or _TEXT_INTRO, _=catalogue.gettext
+    ).strip()
 
 
 def signature_html(signature: Signature, style: SignatureStyle) -> str:
@@ -56,7 +63,7 @@ def render(
 ) -> OutgoingPost:
     sig_text = signature_text(signature, style)
     parts = [content.body.strip()]
-    if content.link:
+    if content.link and style.kind not in _LINK_OF_ITS_OWN:
         parts.append(content.link)
     parts.append(sig_text)
     html = sig_html = None

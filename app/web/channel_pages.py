@@ -1,4 +1,4 @@
-"""A client's channels: add a built-in blog, a Facebook Page or a WordPress site, check one,
+"""A client's channels: add a built-in blog, a Facebook Page, a WordPress or a Ghost site, check one,
 reconnect one with new credentials. The same services as /api/v1/clients/{id}/channels and
 /api/v1/channels/{id}; credentials are never shown back, not even on a refused form.
 
@@ -41,6 +41,8 @@ def _settings(
             "username": username.strip(),
             "application_password": secret,
         }
+    if kind == "ghost":
+        return {"site_url": site_url.strip()}, {"admin_api_key": secret}
     return {}, {}
 
 

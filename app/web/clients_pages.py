@@ -27,7 +27,7 @@ from app.web.rendering import page_locale, render
 
 router = APIRouter()
 
-CHANNEL_KINDS = ("local_blog", "facebook_page", "wordpress")
+CHANNEL_KINDS = ("local_blog", "facebook_page", "wordpress", "ghost")
 Model = TypeVar("Model", bound=BaseModel)
 
 

@@ -65,29 +65,99 @@ def wp_error(status: int, code: str, message: str) -> httpx.Response:
 
 @dataclass
 class FakePage:
-    """A Facebook Page behind the Graph API: /feed publishes, /posts lists, /{page} describes."""
+    """A Facebook Page behind the Graph API, answering as Meta documents it: /feed publishes
+    (reading the new post back when `fields` asks, "read after write"), /posts lists,
+    /{post-id} reads, edits and deletes (a deleted post is error 100, subcode 33), /me and
+    /debug_token describe the token. `usage` is sent as X-Business-Use-Case-Usage on every
+    answer; `token_type` and `scopes` are what /debug_token says of the token."""
 
     posts: list[dict[str, str]] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    usage: dict[str, Any] | None = None
+    token_type: str = "PAGE"
+    scopes: list[str] = field(
+        default_factory=lambda: ["pages_show_list", "pages_read_engagement", "pages_manage_posts"]
+    )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        response = self._answer(request)
+        if self.usage is not None:
+            response.headers["X-Business-Use-Case-Usage"] = json.dumps(
+                {PAGE_ID: [{"type": "pages", **self.usage}]}
+            )
+        return response
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        token = form(request).get("access_token") if request.method == "POST" else None
-        token = token or request.url.params.get("access_token")
-        if token != PAGE_TOKEN:
+        fields = form(request) if request.method == "POST" else dict(request.url.params)
+        if fields.get("access_token") != PAGE_TOKEN:
             return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        wanted = fields.get("fields", "")
         if request.method == "POST" and path.endswith(f"/{PAGE_ID}/feed"):
-            message = form(request)["message"]
+            message = fields["message"]
             self.published.append(message)
-            post_id = f"{PAGE_ID}_{9000 + len(self.posts)}"
+            number = 9000 + len(self.posts)
+            post_id = f"{PAGE_ID}_{number}"
             created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-            self.posts.insert(0, {"id": post_id, "message": message, "created_time": created})
-            return httpx.Response(200, json={"id": post_id})
+            post = {
+                "id": post_id,
+                "message": message,
+                "created_time": created,
+                "permalink_url": f"https://www.facebook.com/{PAGE_ID}/posts/pfbid0{number}",
+            }
+            self.posts.insert(0, post)
+            return httpx.Response(200, json=_only(post, wanted) if wanted else {"id": post_id})
         if request.method == "GET" and path.endswith(f"/{PAGE_ID}/posts"):
             return httpx.Response(200, json={"data": self.posts, "paging": {}})
-        if request.method == "GET" and path.endswith(f"/{PAGE_ID}"):
+        if path.endswith("/me") and request.method == "GET":
+            me: dict[str, Any] = {"id": PAGE_ID, "name": "Boulangerie Corre"}
+            if fields.get("metadata") == "1":
+                me["metadata"] = {"type": "page"}
+            return httpx.Response(200, json=me)
+        if path.endswith("/debug_token") and request.method == "GET":
+            return httpx.Response(200, json={"data": self._token_data()})
+        if path.endswith(f"/{PAGE_ID}") and request.method == "GET":
             return httpx.Response(200, json={"id": PAGE_ID, "name": "Boulangerie Corre"})
+        post_id = path.rsplit("/", 1)[-1]
+        found = next((post for post in self.posts if post["id"] == post_id), None)
+        if found is None:
+            return graph_error(
+                400,
+                100,
+                f"Unsupported get request. Object with ID '{post_id}' does not exist",
+                type="GraphMethodException",
+                error_subcode=33,
+            )
+        if request.method == "GET":
+            return httpx.Response(200, json=_only(found, wanted or "id"))
+        if request.method == "POST":
+            found["message"] = fields["message"]
+            self.published.append(fields["message"])
+            return httpx.Response(200, json={"success": True})
+        if request.method == "DELETE":
+            self.posts.remove(found)
+            return httpx.Response(200, json={"success": True})
         return graph_error(400, 100, "Unsupported request")
+
+    def _token_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "app_id": "138483919580948",
+            "type": self.token_type,
+            "application": "Byline",
+            "is_valid": True,
+            "scopes": self.scopes,
+            "user_id": "10210000000000001",
+        }
+        if self.token_type == "PAGE":
+            data["profile_id"] = PAGE_ID
+            data["granular_scopes"] = [
+                {"scope": scope, "target_ids": [PAGE_ID]} for scope in self.scopes
+            ]
+        return data
+
+
+def _only(post: dict[str, str], fields: str) -> dict[str, str]:
+    return {key: post[key] for key in fields.split(",") if key in post}
 
 
 def facebook_refusal(kind: str) -> httpx.Response:

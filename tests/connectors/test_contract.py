@@ -32,6 +32,7 @@ from connectors.base import (
     UnsignedPost,
 )
 from connectors.registry import discover
+from tests.connectors.fake_ghost import FakeGhost, ghost_context, ghost_refusal
 from tests.connectors.fakes import (
     FakePage,
     FakeWordPress,
@@ -131,6 +132,7 @@ CASES: dict[str, ContractCase] = {
         destination=FakeWordPress,
         refusal=wordpress_refusal,
     ),
+    "ghost": ContractCase(context=ghost_context, destination=FakeGhost, refusal=ghost_refusal),
 }
 
 

@@ -76,13 +76,14 @@ async def test_one_post_signed_on_facebook_and_wordpress(make_app: AppFactory) -
 
     assert done["status"] == "published", done["deliveries"]
     assert page.published == [
-        "Les galettes sont là.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+        "Les galettes sont là.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre\n"
+        "Qui parle ? http://testserver/t/boulangerie-corre"
     ]
     [article] = site.published
     assert "Par" in article and "Mauricette Raoul" in article and "Community Manager" in article
     assert article.index("Mauricette Raoul") < article.index("Les galettes sont là.")
     urls = {d["channel_id"]: d["external_url"] for d in done["deliveries"]}
-    assert urls[facebook["id"]].startswith(f"https://www.facebook.com/{PAGE_ID}_")
+    assert urls[facebook["id"]].startswith(f"https://www.facebook.com/{PAGE_ID}/posts/")
     assert urls[wordpress["id"]].startswith(f"{WP_SITE}/?p=")
 
 
@@ -132,7 +133,8 @@ async def test_a_refused_token_holds_the_channel_until_it_is_reconnected(
         done = await ok(await http.get(f"/api/v1/posts/{post['id']}", headers=owner))
     assert done["status"] == "published"
     assert page.published == [
-        "Bonjour.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+        "Bonjour.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre\n"
+        "Qui parle ? http://testserver/t/boulangerie-corre"
     ]
 
 

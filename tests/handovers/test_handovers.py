@@ -62,6 +62,7 @@ async def test_announcements_in_english_and_in_the_clients_own_words(
     assert cast.page.published == [
         worded["announcement"]["body"]
         + "\n\n— Joséphine Maurice, Community Manager · Boulangerie Corre"
+        + f"\nWho is talking? http://testserver/t/{cast.slug}"
     ]
 
 
@@ -149,6 +150,7 @@ async def test_cancelling_an_accepted_handover(make_cast: CastFactory) -> None:
     await cast.settle()
     assert cast.page.published == [
         "Les galettes sont là.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+        f"\nQui parle ? http://testserver/t/{cast.slug}"
     ]
     assert (await cast.ok("GET", f"/posts/{later['id']}", cast.owner))["status"] == "published"
     story = (await cast.http.get(f"/t/{cast.slug}.json")).json()
@@ -174,6 +176,7 @@ async def test_a_handover_not_accepted_in_time_waits(make_cast: CastFactory) -> 
     # Nothing was announced and nothing changed: Mauricette's post went out under her name.
     assert cast.page.published == [
         "Après l'heure.\n\n— Mauricette Raoul, Community Manager · Boulangerie Corre"
+        f"\nQui parle ? http://testserver/t/{cast.slug}"
     ]
     assert (await cast.ok("GET", f"/posts/{after['id']}", cast.owner))["status"] == "published"
     # Accepted late, it takes effect at once.
@@ -184,6 +187,7 @@ async def test_a_handover_not_accepted_in_time_waits(make_cast: CastFactory) -> 
     assert len(cast.page.published) == 2
     assert cast.page.published[1].endswith(
         "— Joséphine Maurice, Community Manager · Boulangerie Corre"
+        f"\nQui parle ? http://testserver/t/{cast.slug}"
     )
 
 

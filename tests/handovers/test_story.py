@@ -6,8 +6,10 @@ from datetime import timedelta
 from tests.handovers.conftest import CastFactory
 from tests.test_api_refusals import refused
 
-FOOTER_JOSEPHINE = "— Joséphine Maurice, Community Manager · Boulangerie Corre"
-FOOTER_MAURICETTE = "— Mauricette Raoul, Community Manager · Boulangerie Corre"
+# On Facebook the signature's second line leads to the client's "Who is talking?" page.
+WHO = "\nQui parle ? http://testserver/t/boulangerie-corre"
+FOOTER_JOSEPHINE = "— Joséphine Maurice, Community Manager · Boulangerie Corre" + WHO
+FOOTER_MAURICETTE = "— Mauricette Raoul, Community Manager · Boulangerie Corre" + WHO
 
 
 async def test_the_whole_story(make_cast: CastFactory) -> None:
