@@ -18,7 +18,7 @@ from connectors.base import (
     OutgoingPost,
     PermanentError,
     PublishResult,
-    ReauthRequired,
+    SettingsRequired,
     TransientError,
     UnknownOutcome,
 )
@@ -174,13 +174,13 @@ class GhostConnector(Connector):
             elif response.status_code != 404:
                 raise ghost_error(response, may_have_published=False, quote=False)
             if chosen:
-                raise ReauthRequired(
+                raise SettingsRequired(
                     f"the channel names {chosen} as {signature.full_name}'s Ghost staff user, "
                     "and the site has no such user: correct the channel's authors, then check it"
                 )
         if config.accept_default_author:
             return None
-        raise ReauthRequired(
+        raise SettingsRequired(
             f"{signature.full_name} has no Ghost staff user on this site, so Ghost would show "
             "its owner as the author: map them in the channel's authors (their Byline person "
             f"id{f' {signature.person_id}' if signature.person_id else ''} → their Ghost "

@@ -70,7 +70,8 @@ def _stamp(edits: int) -> str:
 
 @dataclass
 class FakeGhost:
-    """Keeps the posts it was sent (`posts`, and the HTML of each create in `published`)."""
+    """Keeps the posts it was sent (`posts`, and the HTML of each create in `published`; edits
+    change `posts` and count in `edits`)."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
@@ -93,6 +94,7 @@ class FakeGhost:
         ]
     )
     keys: dict[str, str] = field(default_factory=lambda: {GHOST_KEY_ID: GHOST_SECRET})
+    edits: int = 0
     accept_versions: list[str | None] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -254,8 +256,8 @@ class FakeGhost:
                     post[key] = sent[key]
             if "authors" in sent:
                 post["authors"] = self._authors(sent["authors"])
-            self.published.append(post["html"])
-            post["updated_at"] = _stamp(len(self.published))
+            self.edits += 1  # an edit: `published` counts new posts
+            post["updated_at"] = _stamp(len(self.published) + self.edits)
             return httpx.Response(200, json={"posts": [post]})
         return ghost_error(404, "NotFoundError", "Resource not found")
 

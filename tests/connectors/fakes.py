@@ -131,8 +131,7 @@ class FakePage:
         if request.method == "GET":
             return httpx.Response(200, json=_only(found, wanted or "id"))
         if request.method == "POST":
-            found["message"] = fields["message"]
-            self.published.append(fields["message"])
+            found["message"] = fields["message"]  # an edit: `published` counts new posts
             return httpx.Response(200, json={"success": True})
         if request.method == "DELETE":
             self.posts.remove(found)

@@ -74,6 +74,9 @@ class ContractCase:
     no_http_because: str | None = None
     idempotent_publish: bool = False
     """True when publishing the same idempotency key twice returns the first publication."""
+    preflight: int = 0
+    """How many requests a publish makes before the publishing one (a look-up of the author):
+    the destination answers those, and the network scenarios then apply to the publish."""
 
     def scenarios(self, connector: type[Connector]) -> list[str]:
         names = ["success", "unsigned"]
@@ -132,7 +135,10 @@ CASES: dict[str, ContractCase] = {
         destination=FakeWordPress,
         refusal=wordpress_refusal,
     ),
-    "ghost": ContractCase(context=ghost_context, destination=FakeGhost, refusal=ghost_refusal),
+    # The signer's staff user is looked up first: the publish is the second request.
+    "ghost": ContractCase(
+        context=ghost_context, destination=FakeGhost, refusal=ghost_refusal, preflight=1
+    ),
 }
 
 
@@ -241,6 +247,23 @@ def _case(name: str) -> ContractCase:
 
 
 def _handler(
+    case: ContractCase, scenario: str, destination: Destination
+) -> Callable[[httpx.Request], httpx.Response]:
+    handler = _scenario_handler(case, scenario, destination)
+    if case.preflight == 0 or handler is destination:
+        return handler
+    assert callable(destination)
+    answered = 0
+
+    def after_preflight(request: httpx.Request) -> httpx.Response:
+        nonlocal answered
+        answered += 1
+        return destination(request) if answered <= case.preflight else handler(request)
+
+    return after_preflight
+
+
+def _scenario_handler(
     case: ContractCase, scenario: str, destination: Destination
 ) -> Callable[[httpx.Request], httpx.Response]:
     if scenario in REFUSALS:

@@ -18,6 +18,7 @@ import pytest
 from app.state import AppState
 from connectors.base import ChannelContext, Connector, NoConfig, OutgoingPost
 from connectors.registry import discover
+from tests.connectors.fake_ghost import FakeGhost, ghost_context
 from tests.connectors.fakes import (
     FakePage,
     FakeWordPress,
@@ -59,6 +60,15 @@ async def _facebook(connector: type[Connector], post: OutgoingPost, byline: Byli
     return page.published[-1].splitlines()[0]
 
 
+async def _ghost(connector: type[Connector], post: OutgoingPost, byline: Byline) -> str:
+    site = FakeGhost()
+    async with connected(connector, site) as (instance, _):
+        await instance.deliver(ghost_context(), post)
+    # Ghost keeps a title as plain text and its themes print it escaped ({{title}}): what it
+    # stores is what the reader reads.
+    return str(site.posts[-1]["title"])
+
+
 async def _local_blog(connector: type[Connector], post: OutgoingPost, byline: Byline) -> str:
     """Byline's own blog: published through the app's article store, read on the article page."""
     state, http = byline.state, byline.http
@@ -84,6 +94,7 @@ CASES: dict[str, Heading] = {
     "local_blog": _local_blog,
     "facebook_page": _facebook,
     "wordpress": _wordpress,
+    "ghost": _ghost,
 }
 
 
