@@ -22,7 +22,18 @@ What the caller (Byline's dispatcher) guarantees
   transport_error`` makes it a ``PermanentError``. Addresses in ``config_model`` typed as pydantic
   URLs (``HttpUrl``) are also refused when a channel is written.
 * The same delivery keeps the same ``post.idempotency_key`` across attempts. Use it where the
-  destination offers idempotency, and to find an earlier attempt in ``reconcile``.
+  destination offers idempotency, and to find an earlier attempt in ``reconcile``. It is unique
+  across Byline installs, not only within one database: ``byline-{install}-delivery-{id}``, where
+  ``install`` (lowercase letters and digits, no "-") is generated once per install and stored in
+  its database, so two installs publishing to one site never match each other's posts.
+  (Deliveries that existed before an install had an identifier keep ``byline-delivery-{id}``.)
+  Match it exactly: ``...-delivery-4`` must never find ``...-delivery-42``.
+* After an unknown outcome, ``reconcile``'s "not there" (None) is believed only once the request
+  in doubt can no longer land: when asked at least ``publish_timeout`` plus a margin
+  (``BYLINE_RECONCILE_MARGIN``) after that request was sent, and for the second time (a
+  destination that stalls past the timeout may insert later, so a first "not there" can precede
+  the post). Until then the delivery stays in doubt and ``reconcile`` is called again later; only
+  then is the post sent again, with the same key.
 
 What a connector raises (the whole error tree)
 ----------------------------------------------
@@ -234,7 +245,11 @@ class Connector(ABC):
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         """After an unknown outcome: find whether `post` went out (by its idempotency key).
 
-        Return the publication if found, None if it certainly did not go out. Raise
+        Return the publication if found, None if it is not there now. A None is not taken as "it
+        did not go out" at once: the caller asks again, and sends the post again only after a
+        None given at least ``publish_timeout`` plus a margin after the uncertain request was
+        sent, and for the second time (see the module docstring); so answer with what the
+        destination holds now, with no caching of your own. Raise
         `TransientError` when the destination cannot tell now (Byline asks again later), and
         `PermanentError` when it will never be able to tell (a person then checks the channel:
         the delivery becomes `needs_attention`). Connectors that cannot look publications up

@@ -32,5 +32,10 @@ class Delivery(Base):
     lease_expires_at: Mapped[datetime | None]
     # Set when a person asks to publish again; otherwise the deadline follows the post's time.
     deadline_at: Mapped[datetime | None]
+    # An attempt whose outcome is unknown: when it was sent, and how many look-ups found nothing
+    # since. "Not there" is believed only once that request can no longer land (see
+    # app.dispatch.engine and connectors.base).
+    doubt_sent_at: Mapped[datetime | None]
+    absent_lookups: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
