@@ -197,6 +197,20 @@ class ArticleStore(Protocol):
         """Store the article; saving the same idempotency key twice returns the first article."""
         ...
 
+    async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
+        """The article as the blog shows it now; None when there is none or it was withdrawn."""
+        ...
+
+    async def revise(self, channel_id: int, external_id: str, post: OutgoingPost) -> PublishResult:
+        """Replace the article's title, body, link and byline with `post`'s; its address stays.
+        Raises `PermanentError` when the article is gone or withdrawn."""
+        ...
+
+    async def withdraw(self, channel_id: int, external_id: str) -> None:
+        """Take the article off the blog and its feed; its address then says it was withdrawn.
+        Withdrawing one already withdrawn, or gone, does nothing."""
+        ...
+
 
 @dataclass(frozen=True)
 class HostServices:

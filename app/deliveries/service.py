@@ -43,6 +43,7 @@ STATUS_WORDS: dict[DeliveryStatus, dict[str, str]] = {
     _S.NEEDS_ATTENTION: {"en": "waiting for a check", "fr": "en attente de vérification"},
     _S.HELD: {"en": "held", "fr": "retenu"},
     _S.CANCELLED: {"en": "cancelled", "fr": "annulé"},
+    _S.TAKEN_DOWN: {"en": "taken down from its channel", "fr": "retiré de son canal"},
 }
 
 
