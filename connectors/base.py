@@ -35,6 +35,14 @@ What the caller (Byline's dispatcher) guarantees
   the post). Until then the delivery stays in doubt and ``reconcile`` is called again later; only
   then is the post sent again, with the same key.
 
+* After publishing, ``update``, ``remove`` and ``lookup`` are called (when the connector has
+  them: ``can_update``...) only for a post Byline recorded as published on the channel, with the
+  ``external_id`` its ``PublishResult`` gave, outside any transaction and within
+  ``publish_timeout``, like ``publish``. ``update`` gets the edited post re-rendered and signed by
+  the same author (the signing rules re-checked just before), with the delivery's own
+  ``idempotency_key``. Byline records what they did; an ``update`` that raises stays owed and is
+  sent again when a person asks, so it must be safe to repeat (a replacement, not an append).
+
 What a connector raises (the whole error tree)
 ----------------------------------------------
 * ``TransientError``: nothing was published and trying again later may work (HTTP 429, 503 before
@@ -281,8 +289,11 @@ class Connector(ABC):
         self, channel: ChannelContext, external_id: str, post: OutgoingPost
     ) -> PublishResult:
         """Replace the publication `external_id` with `post`: the edited post, re-rendered and
-        signed by the same author. Raises the errors of this module (``PermanentError`` when the
-        destination no longer has it or will not allow the change)."""
+        signed by the same author. Keep the idempotency marker where the connector stores one
+        (``post.idempotency_key`` is the delivery's, as at publishing), so that ``reconcile``
+        still finds it. Returns where it lives now. Raises the errors of this module
+        (``PermanentError`` when the destination no longer has it or will not allow the
+        change); the edit then stays owed, shown on the delivery."""
         raise NotImplementedError
 
     async def remove(self, channel: ChannelContext, external_id: str) -> None:

@@ -17,6 +17,9 @@ from app.posts import service as posts
 from app.posts.schemas import PostUpdate
 
 router = APIRouter(tags=["posts"])
+_CHANNEL_FAILED = {
+    502: {"description": "`channel_call_failed`: the channel did not do it; nothing changed."}
+}
 
 
 @router.patch("/posts/{post_id}", response_model=PostEdited)
@@ -58,7 +61,12 @@ async def update_delivery(delivery_id: Id, actor: ShortActor, state: State) -> C
     return await service.revise(state, actor, delivery_id)
 
 
-@router.post("/deliveries/{delivery_id}/remove", response_model=DeliveryRead, tags=["deliveries"])
+@router.post(
+    "/deliveries/{delivery_id}/remove",
+    response_model=DeliveryRead,
+    tags=["deliveries"],
+    responses=_CHANNEL_FAILED,
+)
 async def remove_delivery(delivery_id: Id, actor: ShortActor, state: State) -> DeliveryRead:
     """Take a published post down from this channel: trashed on WordPress, deleted on Facebook
     and Ghost, unpublished on the built-in blog. The delivery then shows `taken_down`. The post's
@@ -67,7 +75,12 @@ async def remove_delivery(delivery_id: Id, actor: ShortActor, state: State) -> D
     return await _delivery(state, actor, delivery_id)
 
 
-@router.post("/deliveries/{delivery_id}/resync", response_model=DeliveryRead, tags=["deliveries"])
+@router.post(
+    "/deliveries/{delivery_id}/resync",
+    response_model=DeliveryRead,
+    tags=["deliveries"],
+    responses=_CHANNEL_FAILED,
+)
 async def resync_delivery(delivery_id: Id, actor: ShortActor, state: State) -> DeliveryRead:
     """Ask the channel whether the post is still there: deleted there, the delivery shows
     `taken_down` and its address is no longer given as live; still there, its address is

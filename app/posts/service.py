@@ -39,6 +39,7 @@ _STATUS_WORDS = {
     PostStatus.PARTIALLY_PUBLISHED: {"en": "partly published", "fr": "en partie publiée"},
     PostStatus.PUBLISHING: {"en": "being published", "fr": "en cours de publication"},
     PostStatus.CANCELLED: {"en": "cancelled", "fr": "annulée"},
+    PostStatus.TAKEN_DOWN: {"en": "taken down", "fr": "retirée"},
     PostStatus.FAILED: {"en": "failed", "fr": "en échec"},
     PostStatus.NEEDS_ATTENTION: {
         "en": "waiting for a person's check",

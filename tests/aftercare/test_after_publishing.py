@@ -31,6 +31,8 @@ class Editable(Connector):
     label = "Editable (tests)"
     shown: ClassVar[dict[str, str]] = {}
     refuse_updates: ClassVar[int] = 0
+    down: ClassVar[bool] = False
+    """Every take-down and look-up fails (the site is down)."""
 
     async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
         external_id = f"e{len(self.shown) + 1}"
@@ -47,9 +49,13 @@ class Editable(Connector):
         return PublishResult(external_id, f"https://editable.test/{external_id}/v2")
 
     async def remove(self, channel: ChannelContext, external_id: str) -> None:
+        if self.down:
+            raise TransientError("the service is busy (503)")
         self.shown.pop(external_id, None)
 
     async def lookup(self, channel: ChannelContext, external_id: str) -> PublishResult | None:
+        if self.down:
+            raise TransientError("the service is busy (503)")
         if external_id not in self.shown:
             return None
         return PublishResult(external_id, f"https://editable.test/{external_id}/live")
@@ -116,7 +122,7 @@ class World:
 
 @pytest.fixture
 async def world(make_app: AppFactory) -> AsyncIterator[World]:
-    Editable.shown, Editable.refuse_updates = {}, 0
+    Editable.shown, Editable.refuse_updates, Editable.down = {}, 0, False
     app = await make_app(
         connectors={"local_blog": LocalBlogConnector, "editable": Editable, "fixed": Fixed}
     )
@@ -242,3 +248,15 @@ async def test_only_the_author_an_owner_or_a_manager_act_on_a_delivery(world: Wo
     assert Editable.shown != {}
     owner = await ok(await world.act(delivery["id"], "resync", token=world.writer.org.owner_token))
     assert owner["status"] == "published"
+
+
+async def test_a_channel_that_fails_changes_nothing_and_says_why(world: World) -> None:
+    post = await world.published_post(world.editable_id)
+    delivery = world.delivery(post, world.editable_id)
+    Editable.down = True
+    for action in ("remove", "resync"):
+        failed = await world.act(delivery["id"], action)
+        assert failed.status_code == 502, (action, failed.text)
+        error = failed.json()["error"]
+        assert error["code"] == "channel_call_failed" and "(503)" in error["message"]
+    assert world.delivery(await world.get(post["id"]), world.editable_id) == delivery
