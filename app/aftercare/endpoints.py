@@ -4,6 +4,8 @@ These wait on the channels: the actor is authenticated in a transaction of its o
 transaction stays open while a channel answers.
 """
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.accounts.dependencies import ShortActor, State
@@ -17,7 +19,7 @@ from app.posts import service as posts
 from app.posts.schemas import PostUpdate
 
 router = APIRouter(tags=["posts"])
-_CHANNEL_FAILED = {
+_CHANNEL_FAILED: dict[int | str, dict[str, Any]] = {
     502: {"description": "`channel_call_failed`: the channel did not do it; nothing changed."}
 }
 
