@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     publish_timeout: float = Field(
         default=30.0, gt=0, description="Seconds for one connector call."
     )
+    reconcile_margin: float = Field(
+        default=120.0,
+        ge=0,
+        description="After an unknown outcome, a destination's \"not there\" is believed only "
+        "this long past the publish timeout, and on a second look-up (s).",
+    )
     retry_backoff_start: float = Field(default=20.0, gt=0, description="First retry delay (s).")
     retry_backoff_cap: float = Field(default=900.0, gt=0, description="Longest retry delay (s).")
     publish_deadline_minutes: int = Field(

@@ -307,6 +307,64 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Cet envoi est {status_word} et n'attend pas de vérification : seul un envoi à vérifier "
         "peut être confirmé comme publié ou publié de nouveau.",
     ),
+    "post_published_fields": ErrorSpec(
+        409,
+        "This post already went out: only its title, text and link can still change (each "
+        "channel that allows it is updated). Leave out scheduled_at and channel_ids; to take it "
+        "down, use POST /api/v1/deliveries/{{id}}/remove.",
+        "Cette publication est déjà partie : seuls son titre, son texte et son lien peuvent "
+        "encore changer (chaque canal qui le permet est mis à jour). Retirez scheduled_at et "
+        "channel_ids ; pour la retirer d'un canal, utilisez POST "
+        "/api/v1/deliveries/{{id}}/remove.",
+    ),
+    "delivery_not_published": ErrorSpec(
+        409,
+        "This delivery is {status_word}: only a post published on its channel can be updated, "
+        "removed or re-synced there.",
+        "Cet envoi est {status_word} : seule une publication parue sur son canal peut y être "
+        "mise à jour, retirée ou resynchronisée.",
+    ),
+    "channel_cannot_update": ErrorSpec(
+        409,
+        "The channel “{channel}” cannot change a post once published: edit it on the channel "
+        "itself.",
+        "Le canal « {channel} » ne permet pas de modifier une publication déjà parue : "
+        "modifiez-la directement sur le canal.",
+    ),
+    "channel_cannot_remove": ErrorSpec(
+        409,
+        "The channel “{channel}” cannot take posts down through Byline: remove it on the "
+        "channel itself, then re-sync the delivery.",
+        "Le canal « {channel} » ne permet pas de retirer une publication depuis Byline : "
+        "retirez-la directement sur le canal, puis resynchronisez l'envoi.",
+    ),
+    "channel_cannot_resync": ErrorSpec(
+        409,
+        "The channel “{channel}” cannot say whether a post is still there: look on the channel "
+        "itself.",
+        "Le canal « {channel} » ne sait pas dire si une publication y est encore : "
+        "vérifiez directement sur le canal.",
+    ),
+    "channel_call_failed": ErrorSpec(
+        502,
+        "The channel “{channel}” did not do it: {detail}. Nothing changed in Byline; try again "
+        "later (reconnect the channel first if it refused its credentials).",
+        "Le canal « {channel} » ne l'a pas fait : {detail}. Rien n'a changé dans Byline ; "
+        "réessayez plus tard (reconnectez d'abord le canal s'il a refusé ses identifiants).",
+    ),
+    "no_revision_owed": ErrorSpec(
+        409,
+        "This channel already shows the post as it is now: there is no update to send. Edit "
+        "the post (PATCH /api/v1/posts/{{id}}) to change it.",
+        "Ce canal montre déjà la publication telle qu'elle est : il n'y a rien à mettre à "
+        "jour. Modifiez la publication (PATCH /api/v1/posts/{{id}}) pour la changer.",
+    ),
+    "article_withdrawn": ErrorSpec(
+        410,
+        "{client} withdrew this article: it is no longer published. Its blog shows what is.",
+        "{client} a retiré cet article : il n'est plus publié. Son blog montre ceux qui le "
+        "sont.",
+    ),
     "not_post_author": ErrorSpec(
         403,
         "Only the author can change what a post says: nobody writes under someone else's name.",

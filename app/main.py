@@ -16,6 +16,7 @@ from secure.middleware import SecureASGIMiddleware
 from app import openapi, schema
 from app.accounts.endpoints import router as tokens_router
 from app.accounts.endpoints import sessions_router
+from app.aftercare.endpoints import router as aftercare_router
 from app.blog.pages import router as blog_router
 from app.blog.store import DatabaseArticleStore
 from app.channels.endpoints import router as channels_router
@@ -181,6 +182,7 @@ def create_app(
         handovers_router,
         channels_router,
         posts_router,
+        aftercare_router,
         deliveries_router,
     ):
         api.include_router(router)

@@ -22,7 +22,26 @@ What the caller (Byline's dispatcher) guarantees
   transport_error`` makes it a ``PermanentError``. Addresses in ``config_model`` typed as pydantic
   URLs (``HttpUrl``) are also refused when a channel is written.
 * The same delivery keeps the same ``post.idempotency_key`` across attempts. Use it where the
-  destination offers idempotency, and to find an earlier attempt in ``reconcile``.
+  destination offers idempotency, and to find an earlier attempt in ``reconcile``. It is unique
+  across Byline installs, not only within one database: ``byline-{install}-delivery-{id}``, where
+  ``install`` (lowercase letters and digits, no "-") is generated once per install and stored in
+  its database, so two installs publishing to one site never match each other's posts.
+  (Deliveries that existed before an install had an identifier keep ``byline-delivery-{id}``.)
+  Match it exactly: ``...-delivery-4`` must never find ``...-delivery-42``.
+* After an unknown outcome, ``reconcile``'s "not there" (None) is believed only once the request
+  in doubt can no longer land: when asked at least ``publish_timeout`` plus a margin
+  (``BYLINE_RECONCILE_MARGIN``) after that request was sent, and for the second time (a
+  destination that stalls past the timeout may insert later, so a first "not there" can precede
+  the post). Until then the delivery stays in doubt and ``reconcile`` is called again later; only
+  then is the post sent again, with the same key.
+
+* After publishing, ``update``, ``remove`` and ``lookup`` are called (when the connector has
+  them: ``can_update``...) only for a post Byline recorded as published on the channel, with the
+  ``external_id`` its ``PublishResult`` gave, outside any transaction and within
+  ``publish_timeout``, like ``publish``. ``update`` gets the edited post re-rendered and signed by
+  the same author (the signing rules re-checked just before), with the delivery's own
+  ``idempotency_key``. Byline records what they did; an ``update`` that raises stays owed and is
+  sent again when a person asks, so it must be safe to repeat (a replacement, not an append).
 
 What a connector raises (the whole error tree)
 ----------------------------------------------
@@ -195,6 +214,20 @@ class ArticleStore(Protocol):
         """Store the article; saving the same idempotency key twice returns the first article."""
         ...
 
+    async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
+        """The article as the blog shows it now; None when there is none or it was withdrawn."""
+        ...
+
+    async def revise(self, channel_id: int, external_id: str, post: OutgoingPost) -> PublishResult:
+        """Replace the article's title, body, link and byline with `post`'s; its address stays.
+        Raises `PermanentError` when the article is gone or withdrawn."""
+        ...
+
+    async def withdraw(self, channel_id: int, external_id: str) -> None:
+        """Take the article off the blog and its feed; its address then says it was withdrawn.
+        Withdrawing one already withdrawn, or gone, does nothing."""
+        ...
+
 
 @dataclass(frozen=True)
 class HostServices:
@@ -251,7 +284,11 @@ class Connector(ABC):
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         """After an unknown outcome: find whether `post` went out (by its idempotency key).
 
-        Return the publication if found, None if it certainly did not go out. Raise
+        Return the publication if found, None if it is not there now. A None is not taken as "it
+        did not go out" at once: the caller asks again, and sends the post again only after a
+        None given at least ``publish_timeout`` plus a margin after the uncertain request was
+        sent, and for the second time (see the module docstring); so answer with what the
+        destination holds now, with no caching of your own. Raise
         `TransientError` when the destination cannot tell now (Byline asks again later), and
         `PermanentError` when it will never be able to tell (a person then checks the channel:
         the delivery becomes `needs_attention`). Connectors that cannot look publications up
@@ -269,8 +306,11 @@ class Connector(ABC):
         self, channel: ChannelContext, external_id: str, post: OutgoingPost
     ) -> PublishResult:
         """Replace the publication `external_id` with `post`: the edited post, re-rendered and
-        signed by the same author. Raises the errors of this module (``PermanentError`` when the
-        destination no longer has it or will not allow the change)."""
+        signed by the same author. Keep the idempotency marker where the connector stores one
+        (``post.idempotency_key`` is the delivery's, as at publishing), so that ``reconcile``
+        still finds it. Returns where it lives now. Raises the errors of this module
+        (``PermanentError`` when the destination no longer has it or will not allow the
+        change); the edit then stays owed, shown on the delivery."""
         raise NotImplementedError
 
     async def remove(self, channel: ChannelContext, external_id: str) -> None:

@@ -12,6 +12,7 @@ from connectors.base import (
     OutgoingPost,
     PermanentError,
     PublishResult,
+    ensure_signed,
 )
 
 
@@ -32,6 +33,19 @@ class LocalBlogConnector(Connector):
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         return await self._store().find(channel.channel_id, post.idempotency_key)
+
+    async def update(
+        self, channel: ChannelContext, external_id: str, post: OutgoingPost
+    ) -> PublishResult:
+        ensure_signed(post, html=True)
+        return await self._store().revise(channel.channel_id, external_id, post)
+
+    async def remove(self, channel: ChannelContext, external_id: str) -> None:
+        # Unpublished, not erased: the address says the article was withdrawn.
+        await self._store().withdraw(channel.channel_id, external_id)
+
+    async def lookup(self, channel: ChannelContext, external_id: str) -> PublishResult | None:
+        return await self._store().get(channel.channel_id, external_id)
 
     def _store(self) -> ArticleStore:
         if self.host.article_store is None:

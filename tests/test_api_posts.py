@@ -340,6 +340,7 @@ async def test_patch_before_sending_changes_the_post_and_signs_it_again(
             assert updated["signature"]["content_hash"] not in hashes
             assert utc(updated["signature"]["signed_at"]) >= utc(post["signature"]["signed_at"])
             hashes.add(updated["signature"]["content_hash"])
+            assert updated.pop("revisions") == []  # it had gone out nowhere
             assert await get_json(api, f"/posts/{post['id']}", writer.token) == updated
     moved = await ok(
         await patch(api, post["id"], writer.token, {"scheduled_at": f"{Y}-02-01T10:00:00"})
@@ -486,34 +487,44 @@ async def test_a_cancelled_post_is_never_published(dispatching: Dispatching) -> 
     assert blog.status_code == 200 and "Maintenu" in blog.text and "Annulé" not in blog.text
 
 
-async def test_a_published_post_can_no_longer_change(dispatching: Dispatching) -> None:
+async def test_a_published_post_keeps_its_time_and_channels_and_cannot_be_cancelled(
+    dispatching: Dispatching,
+) -> None:
     http, writer = dispatching.http, dispatching.writer
     post = await wait_settled(
         http, (await create_post(http, writer, scheduled_at=None))["id"], writer.token
     )
     assert post["status"] == "published", post["deliveries"]
-    for label, response, says in (
+    for label, response, field, says in (
         (
-            "patch",
-            await patch(http, post["id"], writer.token, {"body": "Corrigé"}),
-            "already published",
-        ),
-        (
-            "patch in French",
+            "patch the time",
             await patch(
-                http, post["id"], writer.token, {"title": "Corrigé"}, **{"Accept-Language": "fr"}
+                http, post["id"], writer.token, {"body": "Corrigé", "scheduled_at": f"{Y}-02-01"}
             ),
-            "déjà publiée",
+            "scheduled_at",
+            "only its title, text and link",
         ),
-        ("cancel", await cancel(http, post["id"], writer.token), "already published"),
         (
-            "owner cancel",
-            await cancel(http, post["id"], writer.org.owner_token),
-            "already published",
+            "patch the channels in French",
+            await patch(
+                http,
+                post["id"],
+                writer.token,
+                {"channel_ids": [writer.channel_id]},
+                **{"Accept-Language": "fr"},
+            ),
+            "channel_ids",
+            "seuls son titre, son texte et son lien",
         ),
     ):
         with case(label):
-            refused(response, 409, "post_not_editable", None, says=says)
+            refused(response, 409, "post_published_fields", field, says=says)
+    for label, response in (
+        ("cancel", await cancel(http, post["id"], writer.token)),
+        ("owner cancel", await cancel(http, post["id"], writer.org.owner_token)),
+    ):
+        with case(label):
+            refused(response, 409, "post_not_editable", None, says="already published")
     assert await get_json(http, f"/posts/{post['id']}", writer.token) == post
 
 

@@ -67,6 +67,8 @@ async def blog_article(
     article = await service.article(session, client.id, article_slug)
     if article is None:
         raise AppError("route_not_found")
+    if article.withdrawn_at is not None:
+        raise AppError("article_withdrawn", client=client.name)
     return render(
         "blog/article.html", locale=client.locale, request=request, client=client, article=article
     )

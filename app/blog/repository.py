@@ -16,6 +16,12 @@ async def by_key(session: AsyncSession, channel_id: int, key: str) -> BlogArticl
     )
 
 
+async def by_id(session: AsyncSession, channel_id: int, article_id: int) -> BlogArticle | None:
+    return await session.scalar(
+        select(BlogArticle).where(BlogArticle.channel_id == channel_id, BlogArticle.id == article_id)
+    )
+
+
 async def slug_taken(session: AsyncSession, channel_id: int, slug: str) -> bool:
     found = await session.scalar(
         select(BlogArticle.id).where(BlogArticle.channel_id == channel_id, BlogArticle.slug == slug)
@@ -34,7 +40,7 @@ async def of_client(session: AsyncSession, client_id: int, limit: int) -> Sequen
         await session.scalars(
             select(BlogArticle)
             .join(Channel, Channel.id == BlogArticle.channel_id)
-            .where(Channel.client_id == client_id)
+            .where(Channel.client_id == client_id, BlogArticle.withdrawn_at.is_(None))
             .order_by(BlogArticle.published_at.desc(), BlogArticle.id.desc())
             .limit(limit)
         )

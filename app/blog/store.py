@@ -74,6 +74,47 @@ class DatabaseArticleStore:
                 raise
             return existing
 
+    async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
+        async with unit_of_work(self._factory) as session:
+            article = await self._article(session, channel_id, external_id)
+            if article is None or article.withdrawn_at is not None:
+                return None
+            client = await repository.client_of_channel(session, channel_id)
+            return self._result(client.slug if client else "", article)
+
+    async def revise(self, channel_id: int, external_id: str, post: OutgoingPost) -> PublishResult:
+        if post.html is None or post.signature_html is None:
+            raise PermanentError("the built-in blog needs the HTML rendering of the post")
+        async with unit_of_work(self._factory) as session:
+            article = await self._article(session, channel_id, external_id)
+            if article is None or article.withdrawn_at is not None:
+                raise PermanentError("this article is no longer on the blog: it was withdrawn")
+            client = await repository.client_of_channel(session, channel_id)
+            article.title = article_title(post)
+            article.body_html = post.html
+            article.link = post.link
+            article.author_name = post.signature.full_name
+            article.author_role_title = post.signature.role_title
+            article.author_photo_url = post.signature.photo_url
+            article.signature_html = post.signature_html
+            article.revised_at = self._clock()
+            await session.flush()
+            return self._result(client.slug if client else "", article)
+
+    async def withdraw(self, channel_id: int, external_id: str) -> None:
+        async with unit_of_work(self._factory) as session:
+            article = await self._article(session, channel_id, external_id)
+            if article is not None and article.withdrawn_at is None:
+                article.withdrawn_at = self._clock()
+
+    @staticmethod
+    async def _article(
+        session: AsyncSession, channel_id: int, external_id: str
+    ) -> BlogArticle | None:
+        if not external_id.isdecimal() or len(external_id) > 10:
+            return None
+        return await repository.by_id(session, channel_id, int(external_id))
+
     @staticmethod
     async def _free_slug(session: AsyncSession, channel_id: int, base: str) -> str:
         slug, suffix = base, 2

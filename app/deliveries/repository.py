@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.deliveries.states import DeliveryStatus, PostStatus, post_status
-from app.models import Channel, Client, Delivery, Post, Worker
+from app.models import Channel, Client, Delivery, Installation, Post, Worker
 
 _S = DeliveryStatus
 _TABLE = cast(Table, Delivery.__table__)
@@ -151,6 +153,19 @@ async def for_dispatch(
         row[0]: (row[0], row[1], row[2], row[4], channels[row[3]], clients[row[4].client_id])
         for row in rows
     }
+
+
+async def doubts(
+    session: AsyncSession, delivery_ids: Sequence[int]
+) -> dict[int, tuple[datetime | None, int]]:
+    if not delivery_ids:
+        return {}
+    rows = await session.execute(
+        select(Delivery.id, Delivery.doubt_sent_at, Delivery.absent_lookups).where(
+            Delivery.id.in_(delivery_ids)
+        )
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 async def of_posts(session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Delivery]]:
@@ -327,3 +342,21 @@ async def worker_stopped(session: AsyncSession, worker_id: str, now: datetime) -
         update(Worker).where(Worker.id == worker_id).values(stopped_at=now, in_flight=0)
     )
 
+
+
+# -- this install ----------------------------------------------------------------------------
+
+
+async def installation(session: AsyncSession) -> Installation | None:
+    return await session.scalar(select(Installation).where(Installation.id == 1))
+
+
+async def add_installation(session: AsyncSession, install_id: str, now: datetime) -> None:
+    """Insert the install's row unless another process just did (the first one stays)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Installation)
+        .values(id=1, install_id=install_id, legacy_keys_through=0, created_at=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )

@@ -16,6 +16,12 @@ class DeliveryRead(BaseModel):
     external_id: str | None
     external_url: str | None
     last_error: str | None
+    revised_at: datetime | None = None
+    """When the channel last took an edit of the post made after it was published."""
+    revision_error: str | None = None
+    """An edit the channel still owes (not sent yet, or refused: why); retry with
+    POST /deliveries/{id}/update."""
+    taken_down_at: datetime | None = None
 
 
 class ConfirmPublished(BaseModel):

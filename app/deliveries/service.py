@@ -23,6 +23,7 @@ from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.clients import service as clients
 from app.deliveries import repository, wakeup
+from app.deliveries.markers import Markers, new_install_id
 from app.deliveries.repository import Current
 from app.deliveries.states import NOT_STARTED, DeliveryStatus, PostStatus, can_transition
 from app.errors import AppError, not_found
@@ -42,6 +43,7 @@ STATUS_WORDS: dict[DeliveryStatus, dict[str, str]] = {
     _S.NEEDS_ATTENTION: {"en": "waiting for a check", "fr": "en attente de vérification"},
     _S.HELD: {"en": "held", "fr": "retenu"},
     _S.CANCELLED: {"en": "cancelled", "fr": "annulé"},
+    _S.TAKEN_DOWN: {"en": "taken down from its channel", "fr": "retiré de son canal"},
 }
 
 
@@ -495,6 +497,14 @@ async def for_dispatch(session: AsyncSession, delivery_ids: Sequence[int]) -> di
     return await repository.for_dispatch(session, delivery_ids)
 
 
+async def doubts(
+    session: AsyncSession, delivery_ids: Sequence[int]
+) -> dict[int, tuple[datetime | None, int]]:
+    """For deliveries in doubt: when the uncertain attempt was sent (None: not known), and how
+    many look-ups found nothing since."""
+    return await repository.doubts(session, delivery_ids)
+
+
 _NO_CLAIM = {"claim_token": None, "lease_expires_at": None}
 
 
@@ -570,3 +580,14 @@ async def heartbeat(
 
 async def worker_stopped(session: AsyncSession, worker_id: str, *, now: datetime) -> None:
     await repository.worker_stopped(session, worker_id, now)
+
+
+async def markers(session: AsyncSession, *, now: datetime) -> Markers:
+    """This install's idempotency markers; its identifier is created on first need (the first
+    of two processes starting together wins, both then read the same)."""
+    row = await repository.installation(session)
+    if row is None:
+        await repository.add_installation(session, new_install_id(), now)
+        row = await repository.installation(session)
+        assert row is not None
+    return Markers(row.install_id, row.legacy_keys_through)

@@ -14,6 +14,9 @@ class DeliveryStatus(StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     HELD = "held"
     CANCELLED = "cancelled"
+    TAKEN_DOWN = "taken_down"
+    """It was published, and is no longer on the destination: taken down through Byline, or
+    found deleted there by a re-sync."""
 
 
 class PostStatus(StrEnum):
@@ -25,6 +28,8 @@ class PostStatus(StrEnum):
     NEEDS_ATTENTION = "needs_attention"
     HELD = "held"
     CANCELLED = "cancelled"
+    TAKEN_DOWN = "taken_down"
+    """Published, then taken down (or deleted) everywhere it went out."""
 
 
 # Deliveries that have not left yet: a post whose deliveries are all in these can still change.
@@ -57,7 +62,10 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     _S.HELD: frozenset({_S.SCHEDULED, _S.CANCELLED}),
     # Re-targeting an edited post back onto a channel it had been taken off.
     _S.CANCELLED: frozenset({_S.SCHEDULED}),
-    _S.PUBLISHED: frozenset(),
+    # Taken down through Byline, or found deleted on the destination by a re-sync.
+    _S.PUBLISHED: frozenset({_S.TAKEN_DOWN}),
+    # A re-sync finds it there again (restored from the destination's trash).
+    _S.TAKEN_DOWN: frozenset({_S.PUBLISHED}),
     _S.FAILED: frozenset(),
 }
 
@@ -74,9 +82,9 @@ def sources_of(new: DeliveryStatus) -> tuple[DeliveryStatus, ...]:
 def post_status(delivery_statuses: Iterable[str]) -> PostStatus:
     """A post's status, from what happened to each of its deliveries."""
     statuses = {DeliveryStatus(status) for status in delivery_statuses}
-    live = statuses - {DeliveryStatus.CANCELLED}
+    live = statuses - {DeliveryStatus.CANCELLED, DeliveryStatus.TAKEN_DOWN}
     if not live:
-        return PostStatus.CANCELLED
+        return PostStatus.TAKEN_DOWN if DeliveryStatus.TAKEN_DOWN in statuses else PostStatus.CANCELLED
     if statuses & {DeliveryStatus.PUBLISHING, DeliveryStatus.UNKNOWN}:
         return PostStatus.PUBLISHING
     if DeliveryStatus.NEEDS_ATTENTION in statuses:
@@ -86,6 +94,8 @@ def post_status(delivery_statuses: Iterable[str]) -> PostStatus:
     if statuses & {DeliveryStatus.SCHEDULED, DeliveryStatus.RETRYING}:
         return PostStatus.SCHEDULED
     if live == {DeliveryStatus.PUBLISHED}:
+        if DeliveryStatus.TAKEN_DOWN in statuses:
+            return PostStatus.PARTIALLY_PUBLISHED
         return PostStatus.PUBLISHED
     if DeliveryStatus.PUBLISHED in live:
         return PostStatus.PARTIALLY_PUBLISHED

@@ -8,6 +8,11 @@ Rules this module keeps:
 * An outcome is written only where the claim token still matches (see `outcomes`).
 * A call that may have gone out is never retried blindly: it is reconciled when the connector
   can look it up, otherwise it waits for a person (`needs_attention`).
+* A look-up that finds nothing is believed only once the request in doubt can no longer land:
+  asked at least `publish_timeout` + `reconcile_margin` after that request was sent, and a
+  second time (the first answer may precede a stalled insert). Until then the delivery stays
+  `unknown` and is looked up again at that time (`Doubt`).
+* Each delivery carries the install's idempotency marker (`app.deliveries.markers`).
 * Transient errors back off exponentially with jitter, never sooner than the destination's
   `retry_after`, and give up at the publish deadline (`failed`, with the reason).
 """
@@ -21,16 +26,17 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from app.channels import service as channels
 from app.db import DbSession, unit_of_work
 from app.deliveries import service as deliveries
+from app.deliveries.markers import Markers
 from app.deliveries.service import Claim
 from app.deliveries.states import DeliveryStatus
-from app.dispatch.outcomes import Outcome, Subject, to_move
+from app.dispatch.outcomes import Doubt, Outcome, Subject, to_move
 from app.errors import AppError
 from app.kit import logs
 from app.models import Channel, Client, Post
@@ -57,6 +63,7 @@ _S = DeliveryStatus
 T = TypeVar("T")
 _CONTEXTS = 1024
 """Channel settings kept decrypted at most (a worker serves this many channels at once)."""
+_NOT_FOUND_YET = "not found yet; looked up again once the request can no longer land: "
 
 
 def _failure_label(error: Exception) -> str:
@@ -98,6 +105,8 @@ class Job:
     deadline_at: datetime
     doubt: str
     """Why an `unknown` delivery is in doubt (shown if a person has to decide)."""
+    in_doubt: Doubt | None = None
+    """For an `unknown` delivery: when its uncertain attempt was sent, what look-ups found."""
 
     @property
     def claim(self) -> Claim:
@@ -113,6 +122,7 @@ class Dispatcher:
         self._channel_slots: dict[int, asyncio.Semaphore] = {}
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._contexts: dict[tuple[int, str, str | None, str], ChannelContext] = {}
+        self._markers: Markers | None = None
 
     # -- claim -------------------------------------------------------------------------------
 
@@ -154,6 +164,8 @@ class Dispatcher:
         settled: list[tuple[Subject, Outcome]] = []
         async with unit_of_work(self.state.session_factory) as session:
             now = self.state.clock()
+            if self._markers is None and limit > 0:
+                self._markers = await deliveries.markers(session, now=now)
             written = (
                 await self._write(session, [(job.subject, outcome) for job, outcome in done], now)
                 if done
@@ -184,6 +196,9 @@ class Dispatcher:
         # The authors' current e-mail addresses, once per batch: connectors find the
         # destination's user of the signer by it.
         emails = await people.emails_of(session, {row[3].author_id for row in loaded.values()})
+        doubts = await deliveries.doubts(
+            session, [claim.delivery_id for claim in claimed if claim.status == _S.UNKNOWN]
+        )
         signers: dict[tuple[int, int, int], AppError | None] = {}
         jobs: list[Job] = []
         settled: list[tuple[Subject, Outcome]] = []
@@ -206,17 +221,20 @@ class Dispatcher:
                         )
                         settled.append((subject, Outcome(_S.FAILED, error=error)))
                         continue
-                jobs.append(
-                    self._job(
-                        subject,
-                        post,
-                        channel,
-                        client,
-                        deadline,
-                        last_error,
-                        email=emails.get(post.author_id),
-                    )
+                job = self._job(
+                    subject,
+                    post,
+                    channel,
+                    client,
+                    deadline,
+                    last_error,
+                    email=emails.get(post.author_id),
                 )
+                if claim.delivery_id in doubts:
+                    sent_at, absent = doubts[claim.delivery_id]
+                    # A lease that ran out says nothing of when its call was sent: from now.
+                    job = replace(job, in_doubt=Doubt(sent_at or now, absent))
+                jobs.append(job)
             except AppError as refusal:
                 settled.append((subject, Outcome(_S.HELD, error=self._reason(refusal))))
             except Exception as error:
@@ -277,7 +295,7 @@ class Dispatcher:
             signatures.stored_signature(post, client, self.state.settings.base_url, email=email),
             channel.kind,
             connector_class.capabilities,
-            idempotency_key=f"byline-delivery-{subject.claim.delivery_id}",
+            idempotency_key=self._key(subject.claim.delivery_id),
         )
         return Job(
             subject=subject,
@@ -287,6 +305,10 @@ class Dispatcher:
             deadline_at=deadline,
             doubt=last_error or "an earlier attempt's outcome is not known",
         )
+
+    def _key(self, delivery_id: int) -> str:
+        assert self._markers is not None, "read in the claim's transaction"
+        return self._markers.key(delivery_id)
 
     def _context(self, channel: Channel, connector_class: type[Connector]) -> ChannelContext:
         """The channel's decrypted, validated settings, worked out once per version of them:
@@ -319,7 +341,9 @@ class Dispatcher:
             if on_start is not None:
                 on_start(job)
             if job.claim.status == _S.UNKNOWN:
-                return await self._reconcile(job, job_reason=job.doubt)
+                return await self._reconcile(
+                    job, job_reason=job.doubt, doubt=job.in_doubt or Doubt(self.state.clock())
+                )
             return await self._publish(job)
 
     async def _call(
@@ -350,6 +374,7 @@ class Dispatcher:
         return value, None
 
     async def _publish(self, job: Job) -> Outcome:
+        doubt = Doubt(sent_at=self.state.clock())
         result, error = await self._call(
             job, "publish", lambda: job.connector.deliver(job.channel, job.outgoing)
         )
@@ -366,13 +391,15 @@ class Dispatcher:
         if isinstance(error, PermanentError):
             return Outcome(_S.FAILED, error=error.message)
         if isinstance(error, UnknownOutcome):
-            return await self._reconcile(job, job_reason=error.message)
+            return await self._reconcile(job, job_reason=error.message, doubt=doubt)
         if isinstance(error, TimeoutError):
             timeout = self.state.settings.publish_timeout
-            return await self._reconcile(job, job_reason=f"no answer within {timeout:.0f} s")
-        return await self._reconcile(job, job_reason=f"connector error: {error!r}")
+            return await self._reconcile(
+                job, job_reason=f"no answer within {timeout:.0f} s", doubt=doubt
+            )
+        return await self._reconcile(job, job_reason=f"connector error: {error!r}", doubt=doubt)
 
-    async def _reconcile(self, job: Job, *, job_reason: str) -> Outcome:
+    async def _reconcile(self, job: Job, *, job_reason: str, doubt: Doubt) -> Outcome:
         if not job.connector.can_reconcile():
             return Outcome(
                 _S.NEEDS_ATTENTION,
@@ -394,11 +421,29 @@ class Dispatcher:
                     cap=self.state.settings.retry_backoff_cap,
                 )
                 due = now + timedelta(seconds=max(delay, error.retry_after or 0.0))
-                return Outcome(_S.UNKNOWN, error=reason, due_at=min(due, job.deadline_at))
-            return Outcome(_S.NEEDS_ATTENTION, error=reason)
+                return Outcome(
+                    _S.UNKNOWN, error=reason, due_at=min(due, job.deadline_at), doubt=doubt
+                )
+            return Outcome(_S.NEEDS_ATTENTION, error=reason, doubt=doubt)
         if found is not None:
             return Outcome(_S.PUBLISHED, result=found)
-        return self._retry(job, f"not published ({job_reason})", None, at_once=True)
+        return self._not_found(job, job_reason, replace(doubt, absent=doubt.absent + 1))
+
+    def _not_found(self, job: Job, job_reason: str, doubt: Doubt) -> Outcome:
+        """The destination does not have it: believed only when the request in doubt can no
+        longer land (asked late enough after it was sent, and not for the first time), else
+        asked again at the time it could be."""
+        now = self.state.clock()
+        settings = self.state.settings
+        job_reason = job_reason.removeprefix(_NOT_FOUND_YET)
+        settled_at = doubt.sent_at + timedelta(
+            seconds=settings.publish_timeout + settings.reconcile_margin
+        )
+        if now >= settled_at and doubt.absent >= 2:
+            return self._retry(job, f"not published ({job_reason})", None, at_once=True)
+        # Past the publish deadline too: only a look-up can say whether it went out.
+        due = max(settled_at, now + timedelta(seconds=settings.retry_backoff_start))
+        return Outcome(_S.UNKNOWN, error=_NOT_FOUND_YET + job_reason, due_at=due, doubt=doubt)
 
     def _retry(
         self, job: Job, error: str, retry_after: float | None, *, at_once: bool = False

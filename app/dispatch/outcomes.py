@@ -17,6 +17,14 @@ _S = DeliveryStatus
 
 
 @dataclass(frozen=True)
+class Doubt:
+    """An attempt whose outcome is unknown: when it was sent, how many look-ups found nothing."""
+
+    sent_at: datetime
+    absent: int = 0
+
+
+@dataclass(frozen=True)
 class Outcome:
     status: DeliveryStatus
     result: PublishResult | None = None
@@ -25,6 +33,8 @@ class Outcome:
     """When to look again (retrying, or an unknown outcome to reconcile)."""
     reauth: bool = False
     """The channel refused its credentials: mark it and hold its other deliveries."""
+    doubt: Doubt | None = None
+    """Still in doubt (`unknown`, `needs_attention`): what the next look-up builds on."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,10 @@ def to_move(subject: Subject, outcome: Outcome, now: datetime) -> Move:
         }
     if outcome.due_at is not None:
         values["due_at"] = outcome.due_at
+    if outcome.doubt is not None:
+        values |= {"doubt_sent_at": outcome.doubt.sent_at, "absent_lookups": outcome.doubt.absent}
+    elif subject.claim.status == _S.UNKNOWN:
+        values |= {"doubt_sent_at": None, "absent_lookups": 0}
     return Move(
         subject.claim.delivery_id,
         subject.claim.status,

@@ -10,6 +10,7 @@ from app.models.client import Client
 from app.models.delivery import Delivery
 from app.models.engagement import Engagement
 from app.models.handover import Handover
+from app.models.installation import Installation
 from app.models.membership import Membership
 from app.models.organisation import Organisation
 from app.models.person import Person
@@ -28,6 +29,7 @@ __all__ = [
     "Delivery",
     "Engagement",
     "Handover",
+    "Installation",
     "Membership",
     "Organisation",
     "Person",

@@ -25,3 +25,6 @@ class BlogArticle(Base):
     author_photo_url: Mapped[str | None] = mapped_column(String(2000))
     signature_html: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime]
+    revised_at: Mapped[datetime | None]
+    # Unpublished: off the blog and its feed; its address says it was withdrawn.
+    withdrawn_at: Mapped[datetime | None]

@@ -32,5 +32,15 @@ class Delivery(Base):
     lease_expires_at: Mapped[datetime | None]
     # Set when a person asks to publish again; otherwise the deadline follows the post's time.
     deadline_at: Mapped[datetime | None]
+    # An attempt whose outcome is unknown: when it was sent, and how many look-ups found nothing
+    # since. "Not there" is believed only once that request can no longer land (see
+    # app.dispatch.engine and connectors.base).
+    doubt_sent_at: Mapped[datetime | None]
+    absent_lookups: Mapped[int] = mapped_column(default=0, server_default="0")
+    # After publishing: the edited post reached the destination at `revised_at`; a revision
+    # still owed (not sent yet, or refused) says why in `revision_error` until it goes through.
+    revised_at: Mapped[datetime | None]
+    revision_error: Mapped[str | None] = mapped_column(Text)
+    taken_down_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

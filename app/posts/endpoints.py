@@ -11,7 +11,6 @@ from app.posts.schemas import (
     PostBulkCreate,
     PostCreate,
     PostRead,
-    PostUpdate,
 )
 
 router = APIRouter(prefix="/posts", tags=["posts"])
@@ -103,23 +102,6 @@ async def list_posts(
 @router.get("/{post_id}", response_model=PostRead)
 async def get_post(post_id: Id, actor: CurrentActor, session: Session) -> PostRead:
     return (await service.read_many(session, [await service.get(session, actor, post_id)]))[0]
-
-
-@router.patch("/{post_id}", response_model=PostRead)
-async def update_post(
-    post_id: Id, data: PostUpdate, actor: CurrentActor, session: Session, state: State
-) -> PostRead:
-    """Change a post before it goes out (its author only). The post is signed again."""
-    post = await service.update(
-        session,
-        actor,
-        post_id,
-        data,
-        registry=state.registry,
-        base_url=state.settings.base_url,
-        now=state.clock(),
-    )
-    return (await service.read_many(session, [post]))[0]
 
 
 @router.post("/{post_id}/cancel", response_model=PostRead)

@@ -13,6 +13,7 @@ from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import service as channels
 from app.clients import service as clients
+from app.deliveries import published
 from app.deliveries import service as deliveries
 from app.deliveries.states import DeliveryStatus, PostStatus
 from app.errors import AppError, not_found, validation_to_app_error
@@ -38,6 +39,7 @@ _STATUS_WORDS = {
     PostStatus.PARTIALLY_PUBLISHED: {"en": "partly published", "fr": "en partie publiée"},
     PostStatus.PUBLISHING: {"en": "being published", "fr": "en cours de publication"},
     PostStatus.CANCELLED: {"en": "cancelled", "fr": "annulée"},
+    PostStatus.TAKEN_DOWN: {"en": "taken down", "fr": "retirée"},
     PostStatus.FAILED: {"en": "failed", "fr": "en échec"},
     PostStatus.NEEDS_ATTENTION: {
         "en": "waiting for a person's check",
@@ -356,18 +358,13 @@ async def update(
     post = await get(session, actor, post_id)
     if post.author_id != actor.person_id:
         raise AppError("not_post_author")
-    await _lock_editable(session, post, now)
+    if not await deliveries.lock_unstarted(session, post.id, now=now):
+        return await _update_published(
+            session, actor, post, data, registry=registry, base_url=base_url, now=now
+        )
     client = await clients.get(session, actor, post.client_id)
     fields = data.model_fields_set
-    if "body" in fields:
-        if data.body is None:
-            raise AppError("body_empty", field="body")
-        _check_body(data.body)
-        post.body = data.body
-    if "title" in fields:
-        post.title = (data.title or "").strip() or None
-    if "link" in fields:
-        post.link = str(data.link) if data.link else None
+    _apply(post, data)
     if "scheduled_at" in fields:
         post.scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
         post.scheduled_zone = client.timezone
@@ -400,6 +397,79 @@ async def update(
     await session.refresh(post, ["status"])
     _audit(session, actor, post, "post.updated", now, {"fields": sorted(fields)})
     return post
+
+
+async def _update_published(
+    session: AsyncSession,
+    actor: Actor,
+    post: Post,
+    data: PostUpdate,
+    *,
+    registry: ConnectorRegistry,
+    base_url: str,
+    now: datetime,
+) -> Post:
+    """Edit a post that went out on some channels: its words only, signed again by its author
+    (who must still be able to sign now); each published delivery whose channel can change a
+    post owes it the edit until the channel takes it (`app.aftercare` sends it)."""
+    current = (await deliveries.of_posts(session, [post.id]))[post.id]
+    sent = [d for d in current if d.status == DeliveryStatus.PUBLISHED]
+    if not sent or not await published.lock_for_edit(session, post.id, now=now):
+        await _lock_editable(session, post, now)  # refuses, saying what the post is
+    fields = data.model_fields_set
+    if fields & {"scheduled_at", "channel_ids"}:
+        raise AppError("post_published_fields", field=min(fields & {"scheduled_at", "channel_ids"}))
+    client = await clients.get(session, actor, post.client_id)
+    _apply(post, data)
+    targets = await _channels_of_client(
+        session,
+        client,
+        [d.channel_id for d in current if d.status != DeliveryStatus.CANCELLED],
+    )
+    signer = await ensure_can_sign(
+        session,
+        organisation_id=actor.organisation_id,
+        person_id=actor.person_id,
+        client=client,
+        at=now,
+    )
+    signatures.sign(post, signer, client, now)
+    _check_fits(post, client, signatures.signature_for(signer, client, base_url), targets, registry)
+    post.updated_at = now
+    kinds = {channel.id: channel.kind for channel in targets}
+    await published.owe_revision(
+        session,
+        [
+            d.id
+            for d in sent
+            if channels.connector_class(registry, kinds[d.channel_id], field=None).can_update()
+        ],
+        now=now,
+    )
+    await session.flush()
+    _audit(
+        session,
+        actor,
+        post,
+        "post.updated",
+        now,
+        {"fields": sorted(fields), "after_publishing": True},
+    )
+    return post
+
+
+def _apply(post: Post, data: PostUpdate) -> None:
+    """The edit's words (title, body, link) onto the post."""
+    fields = data.model_fields_set
+    if "body" in fields:
+        if data.body is None:
+            raise AppError("body_empty", field="body")
+        _check_body(data.body)
+        post.body = data.body
+    if "title" in fields:
+        post.title = (data.title or "").strip() or None
+    if "link" in fields:
+        post.link = str(data.link) if data.link else None
 
 
 async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: datetime) -> Post:

@@ -1,6 +1,7 @@
 """A post's pages: the list with its filters, and the detail, where each delivery says in words
 what happened to it and offers what a person can do (confirm it was published or publish it
-again when its outcome is unknown, cancel, edit before it goes out). The same services as
+again when its outcome is unknown, cancel, edit before it goes out, re-sync or take down what
+went out). The same services as
 /api/v1/posts and /api/v1/deliveries; a refusal shows on the page, next to what it refuses."""
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,8 +13,10 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.dependencies import Session, State
+from app.aftercare import service as aftercare
 from app.channels import service as channels
 from app.clients import service as clients
+from app.db import read_only, unit_of_work
 from app.deliveries import service as deliveries
 from app.deliveries.states import NOT_STARTED, DeliveryStatus, PostStatus
 from app.errors import AppError
@@ -280,3 +283,36 @@ async def post_list(
             "end": last.isoformat() if last else "",
         },
     )
+
+
+@router.post("/app/posts/{post_id}/deliveries/{delivery_id}/{action}")
+async def after_publishing(
+    request: Request, state: State, post_id: Id, delivery_id: Id, action: str
+) -> Response:
+    """Re-sync a published delivery, or take its post down from the channel. The channel is
+    asked with no transaction open (no request session here: each step has its own)."""
+    if action not in ("resync", "remove"):
+        raise AppError("route_not_found")
+    async with unit_of_work(state.session_factory) as session:
+        viewer = await viewer_of(request, session, state)
+        if viewer is not None:
+            await posts.get(session, viewer.actor, post_id)
+    if viewer is None:
+        return go(state, "/login")
+    try:
+        if action == "resync":
+            await aftercare.resync(state, viewer.actor, delivery_id)
+        else:
+            await aftercare.remove(state, viewer.actor, delivery_id)
+    except AppError as error:
+        async with read_only(state.session_factory) as session:
+            return await _detail(
+                request,
+                session,
+                viewer,
+                post_id,
+                refusal=(f"delivery-{delivery_id}", error.message(page_locale(request))),
+                status_code=error.status,
+            )
+    done = "resynced" if action == "resync" else "taken_down"
+    return go(state, f"/app/posts/{post_id}?done={done}")

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from app.posts.render import PostContent, SignatureStyle, render
-from connectors.base import Connector, HostServices, OutgoingPost, PublishResult, Signature
+from connectors.base import (
+    Connector,
+    HostServices,
+    OutgoingPost,
+    PermanentError,
+    PublishResult,
+    Signature,
+)
 from connectors.destinations import DestinationRefused
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -73,10 +80,13 @@ class Recorder:
 
 @dataclass
 class MemoryArticleStore:
-    """The ArticleStore contract in memory: saving a key twice returns the first article."""
+    """The ArticleStore contract in memory: saving a key twice returns the first article; a
+    revision replaces an article's rendering in place (`shown`), a withdrawal hides it."""
 
     articles: dict[tuple[int, str], PublishResult] = field(default_factory=dict)
     published: list[str] = field(default_factory=list)
+    shown: dict[tuple[int, str], str] = field(default_factory=dict)
+    withdrawn: set[tuple[int, str]] = field(default_factory=set)
 
     async def find(self, channel_id: int, idempotency_key: str) -> PublishResult | None:
         return self.articles.get((channel_id, idempotency_key))
@@ -90,7 +100,34 @@ class MemoryArticleStore:
                 external_id=str(number),
                 external_url=f"https://byline.example/blog/boulangerie-corre/article-{number}",
             )
+            self.shown[(channel_id, str(number))] = post.html or post.text
         return self.articles[key]
+
+    def _article(self, channel_id: int, external_id: str) -> PublishResult | None:
+        if (channel_id, external_id) in self.withdrawn:
+            return None
+        return next(
+            (
+                result
+                for (channel, _), result in self.articles.items()
+                if channel == channel_id and result.external_id == external_id
+            ),
+            None,
+        )
+
+    async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
+        return self._article(channel_id, external_id)
+
+    async def revise(self, channel_id: int, external_id: str, post: OutgoingPost) -> PublishResult:
+        article = self._article(channel_id, external_id)
+        if article is None:
+            raise PermanentError("the article is no longer on the blog")
+        self.shown[(channel_id, external_id)] = post.html or post.text
+        return article
+
+    async def withdraw(self, channel_id: int, external_id: str) -> None:
+        if self._article(channel_id, external_id) is not None:
+            self.withdrawn.add((channel_id, external_id))
 
 
 @asynccontextmanager

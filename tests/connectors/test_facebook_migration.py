@@ -1,4 +1,4 @@
-"""Migration 0008: Facebook Page channels made when each carried its own Graph API version keep
+"""Migration 0010: Facebook Page channels made when each carried its own Graph API version keep
 working: the stored field is taken out, and the operator's BYLINE_FACEBOOK_GRAPH_VERSION rules."""
 
 import json
@@ -16,7 +16,7 @@ def test_a_stored_graph_version_is_taken_out_and_the_channel_still_validates(
 ) -> None:
     path = tmp_path / "before.db"
     url = f"sqlite+aiosqlite:///{path}"
-    command.upgrade(schema.alembic_config(url), "0007")
+    command.upgrade(schema.alembic_config(url), "0009")
     engine = create_engine(f"sqlite:///{path}")
     rows = [
         (1, "facebook_page", {"page_id": "104857600123456", "graph_version": "v21.0"}),

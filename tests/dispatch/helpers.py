@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, insert, select
 
 from app.db import unit_of_work
+from app.deliveries import service as deliveries_service
 from app.deliveries.states import DeliveryStatus, PostStatus
 from app.models import Channel, Delivery, Post
 from app.state import AppState
@@ -127,8 +128,18 @@ async def channel_status(state: AppState, channel_id: int) -> str:
         return channel.status
 
 
-def key_of(delivery_id: int) -> str:
-    return f"byline-delivery-{delivery_id}"
+def until_absence_is_believed(state: AppState) -> float:
+    """Seconds after an uncertain attempt before a look-up's "not there" is believed."""
+    return state.settings.publish_timeout + state.settings.reconcile_margin
+
+
+async def install_id(state: AppState) -> str:
+    async with unit_of_work(state.session_factory) as session:
+        return (await deliveries_service.markers(session, now=state.clock())).install_id
+
+
+def key_of(delivery_id: int, install: str) -> str:
+    return f"byline-{install}-delivery-{delivery_id}"
 
 
 async def api_post(http: httpx.AsyncClient, token: str, post_id: int) -> Any:

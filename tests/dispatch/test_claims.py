@@ -12,19 +12,29 @@ from app.dispatch.engine import Dispatcher
 from app.dispatch.outcomes import Outcome
 from app.models import AuditEvent, Worker
 from tests.dispatch.conftest import EnvFactory
-from tests.dispatch.helpers import api_post, deliveries, key_of, schedule
+from tests.dispatch.helpers import (
+    api_post,
+    deliveries,
+    install_id,
+    key_of,
+    schedule,
+    until_absence_is_believed,
+)
 
 
 async def test_a_stale_claim_token_writes_nothing(dispatch_env: EnvFactory) -> None:
     env = await dispatch_env(lease_seconds=60)
+    install = await install_id(env.state)
     [post_id] = await schedule(env.state, env.setup, [env.clock()])
     slow = Dispatcher(env.state, worker_id="slow")
     [job], _ = await slow.claim(10)
     # The slow worker's lease runs out; the reaper and another worker take over: reconciliation
-    # finds nothing on the channel, so the other worker publishes it.
+    # finds nothing on the channel, twice, late enough, so the other worker publishes it.
     env.clock.advance(61)
     assert await liveness.reap(env.state.session_factory, now=env.clock()) == 1
     other = Dispatcher(env.state, worker_id="other")
+    await other.tick()
+    env.clock.advance(until_absence_is_believed(env.state))
     await other.tick()
     await other.tick()
     after_takeover = [
@@ -38,13 +48,14 @@ async def test_a_stale_claim_token_writes_nothing(dispatch_env: EnvFactory) -> N
     ] == after_takeover
     post = await api_post(env.http, env.setup.writer.token, post_id)
     assert post["status"] == "published"
-    assert env.calls.published() == {key_of(post["deliveries"][0]["id"]): 1}
+    assert env.calls.published() == {key_of(post["deliveries"][0]["id"], install): 1}
 
 
 async def test_the_reaper_turns_expired_leases_into_unknown_outcomes(
     dispatch_env: EnvFactory,
 ) -> None:
     env = await dispatch_env(lease_seconds=60)
+    install = await install_id(env.state)
     post_ids = await schedule(env.state, env.setup, [env.clock()] * 3)
     await Dispatcher(env.state, worker_id="doomed").claim(10)
     env.clock.advance(30)
@@ -60,12 +71,16 @@ async def test_the_reaper_turns_expired_leases_into_unknown_outcomes(
             )
         ).all()
     assert actions.count("delivery.publishing") == 3 and actions.count("delivery.unknown") == 3
-    # Reconciled: never published, so they go out now, once each.
+    # Reconciled: not found, and still not found once the lost calls could no longer land, so
+    # they go out then, once each.
+    await Dispatcher(env.state, worker_id="heir").tick()
+    assert {d.status for d in await deliveries(env.state, post_ids)} == {DeliveryStatus.UNKNOWN}
+    env.clock.advance(until_absence_is_believed(env.state))
     await Dispatcher(env.state, worker_id="heir").tick()
     await Dispatcher(env.state, worker_id="heir").tick()
     found = await deliveries(env.state, post_ids)
     assert {d.status for d in found} == {DeliveryStatus.PUBLISHED}
-    assert env.calls.published() == {key_of(d.id): 1 for d in found}
+    assert env.calls.published() == {key_of(d.id, install): 1 for d in found}
 
 
 async def test_concurrent_claims_never_share_a_delivery(dispatch_env: EnvFactory) -> None:
@@ -81,6 +96,7 @@ async def test_after_downtime_overdue_posts_go_out_once_unless_past_deadline(
     dispatch_env: EnvFactory,
 ) -> None:
     env = await dispatch_env()
+    install = await install_id(env.state)
     start = env.clock()
     too_late, overdue, upcoming = await schedule(
         env.state,
@@ -101,7 +117,7 @@ async def test_after_downtime_overdue_posts_go_out_once_unless_past_deadline(
     late = await api_post(env.http, token, overdue)
     assert late["status"] == "published"
     assert (await api_post(env.http, token, upcoming))["status"] == "scheduled"
-    assert env.calls.published() == {key_of(late["deliveries"][0]["id"]): 1}
+    assert env.calls.published() == {key_of(late["deliveries"][0]["id"], install): 1}
 
 
 async def test_heartbeats_keep_a_live_workers_claims(dispatch_env: EnvFactory) -> None:

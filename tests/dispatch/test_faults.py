@@ -10,7 +10,7 @@ from app.db import unit_of_work
 from app.deliveries.states import DeliveryStatus
 from app.models import Delivery
 from tests.dispatch.conftest import EnvFactory
-from tests.dispatch.helpers import deliveries, key_of, schedule
+from tests.dispatch.helpers import deliveries, install_id, key_of, schedule
 
 FAULTS = ["transient", "rate_limited", "hang", "timeout_after_send", "lost_before_send"]
 
@@ -27,6 +27,7 @@ async def test_thirty_percent_faults_end_published_once_or_failed(
     dispatch_env: EnvFactory,
 ) -> None:
     env = await dispatch_env(plan=stormy, publish_timeout=0.05)
+    install = await install_id(env.state)
     start = env.clock()
     due = [start + timedelta(seconds=2 * n) for n in range(300)]
     post_ids = await schedule(env.state, env.setup, due)
@@ -49,11 +50,11 @@ async def test_thirty_percent_faults_end_published_once_or_failed(
     scheduled = dict(zip(post_ids, due, strict=True))
     for delivery in found:
         if delivery.status == DeliveryStatus.PUBLISHED:
-            assert sent[key_of(delivery.id)] == 1
+            assert sent[key_of(delivery.id, install)] == 1
             assert delivery.published_at is not None
             assert delivery.published_at <= scheduled[delivery.post_id] + deadline
         else:
-            assert key_of(delivery.id) not in sent
+            assert key_of(delivery.id, install) not in sent
             assert "publish deadline" in (delivery.last_error or "")
             assert "(503)" in (delivery.last_error or "") or "(429)" in (delivery.last_error or "")
     failed = [d for d in found if d.status == DeliveryStatus.FAILED]

@@ -8,12 +8,20 @@ from app.db import unit_of_work
 from app.deliveries.states import DeliveryStatus
 from app.models import Client
 from tests.dispatch.conftest import Env, EnvFactory
-from tests.dispatch.helpers import api_post, channel_status, deliveries, key_of, schedule
+from tests.dispatch.helpers import (
+    api_post,
+    channel_status,
+    deliveries,
+    install_id,
+    key_of,
+    schedule,
+)
 from tests.factories import bearer, ok
 
 
 async def test_a_due_post_is_published_once_when_due(dispatch_env: EnvFactory) -> None:
     env = await dispatch_env()
+    install = await install_id(env.state)
     [post_id] = await schedule(env.state, env.setup, [env.clock() + timedelta(minutes=5)])
     assert await env.dispatcher.tick() == 0  # not due yet
     env.clock.advance(300)
@@ -21,10 +29,10 @@ async def test_a_due_post_is_published_once_when_due(dispatch_env: EnvFactory) -
     post = await api_post(env.http, env.setup.writer.token, post_id)
     [delivery] = post["deliveries"]
     assert post["status"] == "published" and delivery["status"] == "published"
-    assert delivery["external_url"] == f"https://example.test/{key_of(delivery['id'])}"
-    assert env.calls.published() == {key_of(delivery["id"]): 1}
+    assert delivery["external_url"] == f"https://example.test/{key_of(delivery['id'], install)}"
+    assert env.calls.published() == {key_of(delivery["id"], install): 1}
     assert await env.dispatcher.tick() == 0
-    assert env.calls.published() == {key_of(delivery["id"]): 1}
+    assert env.calls.published() == {key_of(delivery["id"], install): 1}
 
 
 async def test_transient_errors_back_off_then_publish(dispatch_env: EnvFactory) -> None:

@@ -11,7 +11,7 @@ from app.deliveries.states import DeliveryStatus
 from app.dispatch.runner import DispatchRunner
 from tests.conftest import ON_POSTGRES, AppFactory
 from tests.dispatch.conftest import Env, EnvFactory
-from tests.dispatch.helpers import api_post, deliveries, key_of, schedule, status_counts
+from tests.dispatch.helpers import api_post, deliveries, install_id, key_of, schedule, status_counts
 from tests.factories import bearer, ok
 
 
@@ -78,6 +78,7 @@ async def test_stopping_finishes_calls_in_flight_and_gives_back_the_rest(
     env = await dispatch_env(
         real_clock=True, latency=0.5, dispatch_concurrency=6, dispatch_channel_concurrency=2
     )
+    install = await install_id(env.state)
     post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 10)
     runner = DispatchRunner(env.state)
     await runner.start()
@@ -91,7 +92,7 @@ async def test_stopping_finishes_calls_in_flight_and_gives_back_the_rest(
     published = [d for d in found if d.status == DeliveryStatus.PUBLISHED]
     # The two calls in flight finished; the four claimed but never started went back.
     assert len(published) == 2
-    assert {key_of(d.id) for d in published} == set(env.calls.published())
+    assert {key_of(d.id, install) for d in published} == set(env.calls.published())
     assert await status_counts(env.state) == {"cancelled": 1, "published": 2, "scheduled": 8}
     assert all(d.attempts == 0 for d in found if d.status == DeliveryStatus.SCHEDULED)
 
@@ -125,6 +126,7 @@ async def test_a_call_cut_short_by_stopping_is_reconciled_not_resent(
 
 async def test_overdue_posts_go_out_when_the_service_starts(dispatch_env: EnvFactory) -> None:
     env = await dispatch_env(real_clock=True)
+    install = await install_id(env.state)
     now = env.state.clock()
     post_ids = await schedule(
         env.state, env.setup, [now - timedelta(minutes=30), now - timedelta(hours=3)]
@@ -141,4 +143,4 @@ async def test_overdue_posts_go_out_when_the_service_starts(dispatch_env: EnvFac
     recent, stale = await deliveries(env.state, post_ids)
     assert recent.status == DeliveryStatus.PUBLISHED
     assert stale.status == DeliveryStatus.FAILED and "deadline" in (stale.last_error or "")
-    assert env.calls.published() == {key_of(recent.id): 1}
+    assert env.calls.published() == {key_of(recent.id, install): 1}

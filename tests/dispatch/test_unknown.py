@@ -2,7 +2,14 @@
 
 from app.deliveries.states import DeliveryStatus
 from tests.dispatch.conftest import EnvFactory
-from tests.dispatch.helpers import api_post, deliveries, key_of, schedule
+from tests.dispatch.helpers import (
+    api_post,
+    deliveries,
+    install_id,
+    key_of,
+    schedule,
+    until_absence_is_believed,
+)
 from tests.factories import bearer, engaged_writer, ok, setup_org
 
 
@@ -10,29 +17,40 @@ async def test_a_timeout_after_sending_is_reconciled_as_published(
     dispatch_env: EnvFactory,
 ) -> None:
     env = await dispatch_env(plan=lambda key, attempt: "timeout_after_send")
+    install = await install_id(env.state)
     [post_id] = await schedule(env.state, env.setup, [env.clock()])
     await env.dispatcher.tick()
     post = await api_post(env.http, env.setup.writer.token, post_id)
     assert post["status"] == "published"
-    assert env.calls.published() == {key_of(post["deliveries"][0]["id"]): 1}
+    assert env.calls.published() == {key_of(post["deliveries"][0]["id"], install): 1}
 
 
 async def test_not_found_on_reconciliation_is_sent_again(dispatch_env: EnvFactory) -> None:
     env = await dispatch_env(
         plan=lambda key, attempt: "lost_before_send" if attempt == 1 else None
     )
+    install = await install_id(env.state)
     [post_id] = await schedule(env.state, env.setup, [env.clock()])
+    await env.dispatcher.tick()
+    # Not found at once: not believed yet (the request could still land).
+    [delivery] = await deliveries(env.state, [post_id])
+    assert delivery.status == DeliveryStatus.UNKNOWN
+    assert (delivery.last_error or "").endswith(
+        "not found yet; looked up again once the request can no longer land: the connection dropped"
+    )
+    env.clock.advance(until_absence_is_believed(env.state))
     await env.dispatcher.tick()
     [delivery] = await deliveries(env.state, [post_id])
     assert delivery.status == DeliveryStatus.RETRYING
     assert "not published (the connection dropped)" in (delivery.last_error or "")
     await env.dispatcher.tick()
     assert (await api_post(env.http, env.setup.writer.token, post_id))["status"] == "published"
-    assert env.calls.published() == {key_of(delivery.id): 1}
+    assert env.calls.published() == {key_of(delivery.id, install): 1}
 
 
 async def test_without_reconciliation_a_person_decides(dispatch_env: EnvFactory) -> None:
     env = await dispatch_env(plan=lambda key, attempt: "unknown_after_send", kind="recording_blind")
+    install = await install_id(env.state)
     first, second = await schedule(env.state, env.setup, [env.clock(), env.clock()])
     await env.dispatcher.tick()
     token = env.setup.writer.token
@@ -66,7 +84,7 @@ async def test_without_reconciliation_a_person_decides(dispatch_env: EnvFactory)
     type(env.state.registry.get("recording_blind")).plan = None
     await env.dispatcher.tick()
     assert (await api_post(env.http, token, second))["status"] == "published"
-    assert env.calls.published()[key_of(other["id"])] == 2  # once lost, once asked for
+    assert env.calls.published()[key_of(other["id"], install)] == 2  # once lost, once asked for
 
     # Only a delivery waiting for a check can be confirmed or sent again.
     refused = await env.http.post(

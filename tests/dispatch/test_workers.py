@@ -16,7 +16,7 @@ from app.config import Settings
 from app.deliveries.states import DeliveryStatus
 from tests.conftest import ON_POSTGRES
 from tests.dispatch.conftest import Env, EnvFactory
-from tests.dispatch.helpers import deliveries, key_of, schedule, status_counts
+from tests.dispatch.helpers import deliveries, install_id, key_of, schedule, status_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +81,7 @@ async def test_four_workers_publish_five_thousand_deliveries_once_each(
     dispatch_env: EnvFactory, workers: Workers
 ) -> None:
     env = await dispatch_env(real_clock=True)
+    install = await install_id(env.state)
     count = 5000 if ON_POSTGRES else 1000  # SQLite is the single-node default; keep it short
     now = env.state.clock()
     due = [now + timedelta(milliseconds=n) for n in range(count)]
@@ -96,7 +97,7 @@ async def test_four_workers_publish_five_thousand_deliveries_once_each(
     assert all(d.status == DeliveryStatus.PUBLISHED for d in found)
     sent = env.calls.published()
     assert len(sent) == count and set(sent.values()) == {1}
-    assert {key_of(d.id) for d in found} == set(sent)
+    assert {key_of(d.id, install) for d in found} == set(sent)
     # The work was shared. Not necessarily by all four: a process that starts late may find
     # nothing left, which is fine; what matters is that no delivery went out twice.
     pids = {pid for kind, _, pid in env.calls.lines() if kind == "sent"}
@@ -108,6 +109,7 @@ async def test_a_worker_killed_mid_publish_never_causes_a_duplicate(
     dispatch_env: EnvFactory, workers: Workers, kind: str
 ) -> None:
     env = await dispatch_env(real_clock=True, kind=kind)
+    install = await install_id(env.state)
     post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 40)
     # A slow destination: the worker has calls in flight when it is killed.
     [victim] = workers.start(
@@ -138,7 +140,7 @@ async def test_a_worker_killed_mid_publish_never_causes_a_duplicate(
     assert set(sent.values()) == {1}  # never twice
     assert len(sent) == 40
     killed_mid_call = {key for kind, key, pid in env.calls.lines() if pid == victim.pid}
-    in_doubt = {key_of(d.id) for d in found if d.status == DeliveryStatus.NEEDS_ATTENTION}
+    in_doubt = {key_of(d.id, install) for d in found if d.status == DeliveryStatus.NEEDS_ATTENTION}
     if kind == "recording":
         # Reconciliation found the ten calls the dead worker had made.
         assert all(d.status == DeliveryStatus.PUBLISHED for d in found)

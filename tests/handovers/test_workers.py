@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.db import unit_of_work
 from app.models import AuditEvent, BlogArticle
 from tests.dispatch.conftest import Env, EnvFactory, clock, dispatch_env  # noqa: F401
-from tests.dispatch.helpers import deliveries, key_of
+from tests.dispatch.helpers import deliveries, install_id, key_of
 from tests.dispatch.test_workers import Workers, workers  # noqa: F401
 from tests.factories import bearer, ok, token_for
 from tests.handovers.helpers import API, person
@@ -20,6 +20,7 @@ async def test_four_workers_announce_once_per_channel(
     workers: Workers,  # noqa: F811
 ) -> None:
     env: Env = await dispatch_env(real_clock=True)
+    install = await install_id(env.state)
     http, writer = env.http, env.setup.writer
     owner = bearer(writer.org.owner_token)
     recording = [env.setup.channel_id]
@@ -68,7 +69,7 @@ async def test_four_workers_announce_once_per_channel(
     assert sorted(d.channel_id for d in found) == sorted([*recording, writer.channel_id])
     assert all(d.status == "published" for d in found), [(d.status, d.last_error) for d in found]
     sent = env.calls.published()
-    calls = [key_of(d.id) for d in found if d.channel_id in recording]
+    calls = [key_of(d.id, install) for d in found if d.channel_id in recording]
     assert {key: sent[key] for key in calls} == dict.fromkeys(calls, 1)
     async with unit_of_work(env.state.session_factory) as session:
         articles = await session.scalar(
