@@ -17,7 +17,7 @@ whose call never started.
 import asyncio
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -62,12 +62,18 @@ class DispatchRunner:
         self._unregister = wakeup.register(state.engine, self.wake)
         self._scheduler: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
+        self._looks_at: datetime | None = None
+        """While the loop sleeps: when it will look for due deliveries anyway."""
 
     @property
     def _capacity(self) -> int:
         return self.state.settings.dispatch_concurrency
 
-    def wake(self, _due_at: object = None) -> None:
+    def wake(self, due_at: datetime | None = None) -> None:
+        """Look for work now; a post announced as due at `due_at` need not wake a loop that
+        will look by then anyway (a bulk of posts scheduled for tomorrow wakes nothing)."""
+        if due_at is not None and self._looks_at is not None and due_at >= self._looks_at:
+            return
         self._wake.set()
 
     async def start(self) -> None:
@@ -179,11 +185,14 @@ class DispatchRunner:
                 timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
         if self._stopping or self._done:
             return
+        self._looks_at = self.state.clock() + timedelta(seconds=timeout)
         try:
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
         except TimeoutError:
             return
+        finally:
+            self._looks_at = None
         if self._done and self._load and not self._stopping:
             await asyncio.sleep(GATHER)
 
