@@ -293,9 +293,14 @@ class Dispatcher:
     # -- the connector call (no database) -----------------------------------------------------
 
     async def run(self, job: Job, on_start: Callable[[Job], None] | None = None) -> Outcome:
+        settings = self.state.settings
         channel_slots = self._channel_slots.setdefault(
             job.subject.channel_id,
-            asyncio.Semaphore(self.state.settings.dispatch_channel_concurrency),
+            asyncio.Semaphore(
+                settings.dispatch_concurrency
+                if job.connector.in_process
+                else settings.dispatch_channel_concurrency
+            ),
         )
         logs.delivery_id.set(job.claim.delivery_id)
         async with self._slots, channel_slots:

@@ -58,6 +58,9 @@ class DispatchRunner:
         """Outcomes waiting for the loop to record them."""
         self._load: Counter[int] = Counter()
         """Calls not yet ended, per channel."""
+        self._in_process: set[int] = set()
+        """Channels whose connector publishes into Byline itself: no per-channel limit (seen
+        on their first job; until then, the claim treats them as any channel)."""
         self._listener = wakeup.Listener(state.engine, self.wake)
         self._unregister = wakeup.register(state.engine, self.wake)
         self._scheduler: AsyncIOScheduler | None = None
@@ -134,18 +137,26 @@ class DispatchRunner:
 
     # -- the loop ---------------------------------------------------------------------------
 
+    def _per_channel(self, channel_id: int) -> int:
+        if channel_id in self._in_process:
+            return self._capacity
+        return self.state.settings.dispatch_channel_concurrency
+
     def _room(self, channel_id: int) -> int:
-        return self.state.settings.dispatch_channel_concurrency - self._load[channel_id]
+        return self._per_channel(channel_id) - self._load[channel_id]
 
     async def _loop(self) -> None:
         batch = self.state.settings.dispatch_batch_size
-        per_channel = self.state.settings.dispatch_channel_concurrency
         while not self._stopping:
             metrics.loop_timestamp.set_to_current_time()
             try:
                 done, self._done = self._done, []
                 limit = min(batch, self._capacity - sum(self._load.values()))
-                full = [channel for channel, load in self._load.items() if load >= per_channel]
+                full = [
+                    channel
+                    for channel, load in self._load.items()
+                    if load >= self._per_channel(channel)
+                ]
                 try:
                     jobs, settled, _ = await self.dispatcher.cycle(
                         done, limit, channel_room=self._room, full_channels=full
@@ -199,6 +210,8 @@ class DispatchRunner:
     def _spawn(self, job: Job) -> None:
         delivery_id = job.claim.delivery_id
         self._claims[delivery_id] = job.claim
+        if job.connector.in_process:
+            self._in_process.add(job.subject.channel_id)
         self._load[job.subject.channel_id] += 1
         self._tasks[delivery_id] = asyncio.create_task(self._handle(job))
 
