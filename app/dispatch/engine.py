@@ -38,6 +38,7 @@ from app.operations import metrics
 from app.posts import signature as signatures
 from app.signing.service import ensure_can_sign
 from app.state import AppState
+from connectors import destinations
 from connectors.base import (
     ChannelContext,
     Connector,
@@ -303,6 +304,7 @@ class Dispatcher:
             ),
         )
         logs.delivery_id.set(job.claim.delivery_id)
+        destinations.connection_group.set(("channel", job.subject.channel_id))
         async with self._slots, channel_slots:
             if on_start is not None:
                 on_start(job)
