@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.kit import inline_sqlite
+
 SessionFactory = async_sessionmaker[AsyncSession]
 READ_ONLY = "byline_read_only"
 """Execution option: this connection only reads (on SQLite: a deferred BEGIN, no write lock)."""
@@ -24,16 +26,28 @@ DbSession = AsyncSession
 """The session type, for code that passes a session on but writes no SQL (app.dispatch)."""
 
 
+SQLITE_LOCK_TIMEOUT = 30.0
+"""Seconds a SQLite statement waits for another process's write lock before failing."""
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # SQLAlchemy's aiosqlite dialect, fed connections that run on the event loop's thread
+        # (app.kit.inline_sqlite says why) rather than on one aiosqlite thread each.
+        parsed = make_url(url)
+        arguments, options = parsed.get_dialect()().create_connect_args(parsed)
+        for ours in ("timeout", "check_same_thread"):
+            options.pop(ours, None)
+        connect = inline_sqlite.connector(arguments[0], timeout=SQLITE_LOCK_TIMEOUT, **options)
+        engine = create_async_engine(url, async_creator=connect, **kwargs)
         _tune_sqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout, and every transaction begun with BEGIN IMMEDIATE.
+    """WAL, foreign keys, and every transaction begun with BEGIN IMMEDIATE (the wait for
+    another process's lock is the driver's: app.kit.inline_sqlite).
 
     pysqlite's own transaction handling defers BEGIN until the first write, which breaks
     isolation; SQLAlchemy's documented recipe turns it off and emits BEGIN itself. IMMEDIATE takes
@@ -48,7 +62,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

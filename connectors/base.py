@@ -259,6 +259,10 @@ class Connector(ABC):
     credentials_model: ClassVar[type[BaseModel]] = NoConfig
     """Secrets, as `SecretStr` fields; stored encrypted, decrypted only to publish."""
     capabilities: ClassVar[Capabilities] = Capabilities()
+    in_process: ClassVar[bool] = False
+    """True when `publish` stores into Byline itself (the built-in blog): there is no remote
+    destination to spare, so BYLINE_DISPATCH_CHANNEL_CONCURRENCY does not limit the calls to
+    one channel (BYLINE_DISPATCH_CONCURRENCY still limits them all)."""
 
     def __init__(self, host: HostServices) -> None:
         self.host = host

@@ -25,7 +25,9 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import httpcore
@@ -211,6 +213,49 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+connection_group: ContextVar[Hashable] = ContextVar("byline_connection_group", default=None)
+"""Which pool of connections the requests made in this context share. The dispatcher names
+each call's channel: httpcore looks through every connection of a pool for each request, a cost
+that grows with the connections one pool holds, so a burst over many channels goes faster over
+many small pools than over one large one."""
+
+_POOLS = 256
+"""Pools kept beyond which idle ones are closed, the least recently used first."""
+
+
+class PoolPerGroup(httpcore.AsyncConnectionPool):
+    """One `httpcore.AsyncConnectionPool` (built with this one's arguments, guard included)
+    per `connection_group`; this pool itself holds no connection."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._options = options
+        self._groups: OrderedDict[Hashable, httpcore.AsyncConnectionPool] = OrderedDict()
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        group = connection_group.get()
+        pool = self._groups.get(group)
+        if pool is None:
+            pool = self._groups[group] = httpcore.AsyncConnectionPool(**self._options)
+            await self._close_idle()
+        else:
+            self._groups.move_to_end(group)
+        return await pool.handle_async_request(request)
+
+    async def _close_idle(self) -> None:
+        for group in list(self._groups)[: max(0, len(self._groups) - _POOLS)]:
+            pool = self._groups[group]
+            if all(connection.is_idle() for connection in pool.connections):
+                del self._groups[group]
+                await pool.aclose()
+
+    async def aclose(self) -> None:
+        pools, self._groups = list(self._groups.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
+        await super().aclose()
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own HTTP transport (request mapping, error mapping, TLS verification against the
     host name), whose connection pool opens connections only through `GuardedNetworkBackend`.
@@ -231,7 +276,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         super().__init__(limits=limits)
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("this httpx keeps no connection pool Byline can guard")
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = PoolPerGroup(
             # As httpx builds it: certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR when set.
             ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,

@@ -22,14 +22,12 @@ class LocalBlogConnector(Connector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         max_length=None, supports_title=True, supports_link=True, supports_html=True
     )
+    in_process = True
 
     async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
-        store = self._store()
-        # Idempotent by construction: a retried delivery finds the article it already stored.
-        existing = await store.find(channel.channel_id, post.idempotency_key)
-        if existing is not None:
-            return existing
-        return await store.save(channel.channel_id, post)
+        # Idempotent by construction: saving a retried delivery's post again returns the
+        # article its first attempt stored.
+        return await self._store().save(channel.channel_id, post)
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         return await self._store().find(channel.channel_id, post.idempotency_key)

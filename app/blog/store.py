@@ -43,10 +43,15 @@ class DatabaseArticleStore:
         if post.html is None or post.signature_html is None:
             raise PermanentError("the built-in blog needs the HTML rendering of the post")
         try:
+            # One transaction looks for an earlier attempt's article and stores it if there is
+            # none: during a burst, each write transaction queues for SQLite's one write lock.
             async with unit_of_work(self._factory) as session:
                 client = await repository.client_of_channel(session, channel_id)
                 if client is None:
                     raise PermanentError("this blog's channel no longer exists")
+                stored = await repository.by_key(session, channel_id, post.idempotency_key)
+                if stored is not None:
+                    return self._result(client.slug, stored)
                 title = article_title(post)
                 slug = await self._free_slug(
                     session, channel_id, slugify(title, max_length=80) or "post"

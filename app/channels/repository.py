@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Channel, Client
@@ -26,8 +26,12 @@ async def of_client(session: AsyncSession, client_id: int) -> Sequence[Channel]:
     ).all()
 
 
+# Built once: every post written looks its channels up.
+_MANY = select(Channel).where(Channel.id.in_(bindparam("ids", expanding=True)))
+
+
 async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, Channel]:
-    rows = await session.scalars(select(Channel).where(Channel.id.in_(channel_ids)))
+    rows = await session.scalars(_MANY, {"ids": list(channel_ids)})
     return {channel.id: channel for channel in rows}
 
 

@@ -2,17 +2,22 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Client
+
+# Built once: every post written looks its client up.
+_IN_ORGANISATION = select(Client).where(
+    Client.id == bindparam("client_id"), Client.organisation_id == bindparam("org_id")
+)
 
 
 async def get_in_organisation(
     session: AsyncSession, organisation_id: int, client_id: int
 ) -> Client | None:
     return await session.scalar(
-        select(Client).where(Client.id == client_id, Client.organisation_id == organisation_id)
+        _IN_ORGANISATION, {"client_id": client_id, "org_id": organisation_id}
     )
 
 

@@ -45,6 +45,7 @@ from app.people import service as people
 from app.posts import signature as signatures
 from app.signing.service import ensure_can_sign
 from app.state import AppState
+from connectors import destinations
 from connectors.base import (
     ChannelContext,
     Connector,
@@ -332,11 +333,17 @@ class Dispatcher:
     # -- the connector call (no database) -----------------------------------------------------
 
     async def run(self, job: Job, on_start: Callable[[Job], None] | None = None) -> Outcome:
+        settings = self.state.settings
         channel_slots = self._channel_slots.setdefault(
             job.subject.channel_id,
-            asyncio.Semaphore(self.state.settings.dispatch_channel_concurrency),
+            asyncio.Semaphore(
+                settings.dispatch_concurrency
+                if job.connector.in_process
+                else settings.dispatch_channel_concurrency
+            ),
         )
         logs.delivery_id.set(job.claim.delivery_id)
+        destinations.connection_group.set(("channel", job.subject.channel_id))
         async with self._slots, channel_slots:
             if on_start is not None:
                 on_start(job)

@@ -17,7 +17,7 @@ whose call never started.
 import asyncio
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -58,16 +58,25 @@ class DispatchRunner:
         """Outcomes waiting for the loop to record them."""
         self._load: Counter[int] = Counter()
         """Calls not yet ended, per channel."""
+        self._in_process: set[int] = set()
+        """Channels whose connector publishes into Byline itself: no per-channel limit (seen
+        on their first job; until then, the claim treats them as any channel)."""
         self._listener = wakeup.Listener(state.engine, self.wake)
         self._unregister = wakeup.register(state.engine, self.wake)
         self._scheduler: AsyncIOScheduler | None = None
         self._loop_task: asyncio.Task[None] | None = None
+        self._looks_at: datetime | None = None
+        """While the loop sleeps: when it will look for due deliveries anyway."""
 
     @property
     def _capacity(self) -> int:
         return self.state.settings.dispatch_concurrency
 
-    def wake(self, _due_at: object = None) -> None:
+    def wake(self, due_at: datetime | None = None) -> None:
+        """Look for work now; a post announced as due at `due_at` need not wake a loop that
+        will look by then anyway (a bulk of posts scheduled for tomorrow wakes nothing)."""
+        if due_at is not None and self._looks_at is not None and due_at >= self._looks_at:
+            return
         self._wake.set()
 
     async def start(self) -> None:
@@ -128,18 +137,26 @@ class DispatchRunner:
 
     # -- the loop ---------------------------------------------------------------------------
 
+    def _per_channel(self, channel_id: int) -> int:
+        if channel_id in self._in_process:
+            return self._capacity
+        return self.state.settings.dispatch_channel_concurrency
+
     def _room(self, channel_id: int) -> int:
-        return self.state.settings.dispatch_channel_concurrency - self._load[channel_id]
+        return self._per_channel(channel_id) - self._load[channel_id]
 
     async def _loop(self) -> None:
         batch = self.state.settings.dispatch_batch_size
-        per_channel = self.state.settings.dispatch_channel_concurrency
         while not self._stopping:
             metrics.loop_timestamp.set_to_current_time()
             try:
                 done, self._done = self._done, []
                 limit = min(batch, self._capacity - sum(self._load.values()))
-                full = [channel for channel, load in self._load.items() if load >= per_channel]
+                full = [
+                    channel
+                    for channel, load in self._load.items()
+                    if load >= self._per_channel(channel)
+                ]
                 try:
                     jobs, settled, _ = await self.dispatcher.cycle(
                         done, limit, channel_room=self._room, full_channels=full
@@ -179,17 +196,22 @@ class DispatchRunner:
                 timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
         if self._stopping or self._done:
             return
+        self._looks_at = self.state.clock() + timedelta(seconds=timeout)
         try:
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
         except TimeoutError:
             return
+        finally:
+            self._looks_at = None
         if self._done and self._load and not self._stopping:
             await asyncio.sleep(GATHER)
 
     def _spawn(self, job: Job) -> None:
         delivery_id = job.claim.delivery_id
         self._claims[delivery_id] = job.claim
+        if job.connector.in_process:
+            self._in_process.add(job.subject.channel_id)
         self._load[job.subject.channel_id] += 1
         self._tasks[delivery_id] = asyncio.create_task(self._handle(job))
 

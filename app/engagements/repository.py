@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Client, Engagement, Membership, Person
@@ -34,14 +34,16 @@ async def open_for(session: AsyncSession, client_id: int, person_id: int) -> Eng
     )
 
 
+# Built once: the signing check runs it on every post written.
+_ACCEPTED = select(Engagement).where(
+    Engagement.client_id == bindparam("client_id"),
+    Engagement.person_id == bindparam("person_id"),
+    Engagement.status == "accepted",
+)
+
+
 async def accepted_for(session: AsyncSession, client_id: int, person_id: int) -> Engagement | None:
-    return await session.scalar(
-        select(Engagement).where(
-            Engagement.client_id == client_id,
-            Engagement.person_id == person_id,
-            Engagement.status == "accepted",
-        )
-    )
+    return await session.scalar(_ACCEPTED, {"client_id": client_id, "person_id": person_id})
 
 
 async def list_in_organisation(

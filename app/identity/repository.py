@@ -2,19 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Attestation
 
+# Built once: the signing check runs it on every post written.
+_ACTIVE = (
+    select(Attestation)
+    .where(Attestation.person_id == bindparam("person_id"), Attestation.withdrawn_at.is_(None))
+    .order_by(Attestation.id.desc())
+    .limit(1)
+)
+
 
 async def active_attestation(session: AsyncSession, person_id: int) -> Attestation | None:
-    return await session.scalar(
-        select(Attestation)
-        .where(Attestation.person_id == person_id, Attestation.withdrawn_at.is_(None))
-        .order_by(Attestation.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_ACTIVE, {"person_id": person_id})
 
 
 async def attested_names(session: AsyncSession, person_ids: list[int]) -> dict[int, str]:

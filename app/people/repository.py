@@ -2,23 +2,27 @@
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.actor import Role
 from app.kit.email import stored_form
 from app.models import Membership, Organisation, Person
 
+# Built once: the signing check runs this on every post written, and building the statement
+# (and its cache key) costs more than running it.
+_MEMBER = (
+    select(Person, Membership)
+    .join(Membership, Membership.person_id == Person.id)
+    .where(Person.id == bindparam("person_id"), Membership.organisation_id == bindparam("org_id"))
+)
+
 
 async def get_in_organisation(
     session: AsyncSession, organisation_id: int, person_id: int
 ) -> tuple[Person, Membership] | None:
     row = (
-        await session.execute(
-            select(Person, Membership)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Person.id == person_id, Membership.organisation_id == organisation_id)
-        )
+        await session.execute(_MEMBER, {"person_id": person_id, "org_id": organisation_id})
     ).first()
     return (row[0], row[1]) if row else None
 

@@ -11,6 +11,7 @@ import httpcore
 import httpx
 import pytest
 
+from connectors import destinations
 from connectors.destinations import (
     DestinationPolicy,
     DestinationRefused,
@@ -236,3 +237,17 @@ async def test_tls_is_verified_against_the_host_name_not_the_address(
             await http.get(f"https://other.example.com:{server.port}/wp-json/wp/v2/users/me")
     assert good.json()["name"] == "Mauricette Raoul"
     assert len(server.requests) == 1
+
+
+async def test_each_channel_s_pool_of_connections_meets_the_guard() -> None:
+    resolver = FakeResolver({"blog.example.com": ["127.0.0.1"]})
+    async with listening() as server, guarded(resolver) as http:
+        for group in (None, ("channel", 1), ("channel", 2)):
+            destinations.connection_group.set(group)
+            with pytest.raises(DestinationRefused):
+                await http.post(
+                    f"http://blog.example.com:{server.port}/wp-json/wp/v2/posts",
+                    auth=("mauricette", "secret"),
+                    json={"title": "x"},
+                )
+    assert server.connections == 0 and server.requests == []

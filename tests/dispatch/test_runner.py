@@ -144,3 +144,27 @@ async def test_overdue_posts_go_out_when_the_service_starts(dispatch_env: EnvFac
     assert recent.status == DeliveryStatus.PUBLISHED
     assert stale.status == DeliveryStatus.FAILED and "deadline" in (stale.last_error or "")
     assert env.calls.published() == {key_of(recent.id, install): 1}
+
+
+async def test_the_built_in_blog_is_not_held_to_the_per_channel_limit(
+    dispatch_env: EnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A remote destination gets at most 2 calls at once here; a connector that publishes into
+    # Byline itself (the built-in blog) gets every free slot: six posts go out in one wave.
+    env = await dispatch_env(
+        real_clock=True, latency=1.0, dispatch_concurrency=6, dispatch_channel_concurrency=2
+    )
+    monkeypatch.setattr(type(env.state.registry.get("recording")), "in_process", True)
+    post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 6)
+    runner = DispatchRunner(env.state)
+    started = asyncio.get_running_loop().time()
+    await runner.start()
+
+    async def all_sent() -> bool:
+        return len(env.calls.published()) == 6
+
+    await _eventually(all_sent)
+    assert asyncio.get_running_loop().time() - started < 0.9  # within one call's latency
+    await runner.stop(grace=5)
+    found = await deliveries(env.state, post_ids)
+    assert [d.status for d in found] == [DeliveryStatus.PUBLISHED] * 6
