@@ -134,6 +134,7 @@ async def _detail(
         answerable=handover.incoming.id == viewer.actor.person_id
         and handover.status == HandoverStatus.PROPOSED,
         cancellable=viewer.is_manager and handover.status in _OPEN,
+        me=viewer.actor.person_id,
         values=shown,
         errors=errors,
         previews=previews,

@@ -17,6 +17,8 @@ from app.clients import service as clients
 from app.deliveries import service as deliveries
 from app.deliveries.states import NOT_STARTED, DeliveryStatus, PostStatus
 from app.errors import AppError
+from app.handovers import service as handovers
+from app.handovers.schemas import HandoverStatus
 from app.kit.fields import Id
 from app.kit.time import as_utc
 from app.people import service as people
@@ -91,9 +93,28 @@ async def _detail(
         can_edit=mine and waiting and post.status in (PostStatus.SCHEDULED, PostStatus.HELD),
         can_cancel=(mine or viewer.is_manager) and waiting,
         can_decide=mine or viewer.is_manager,
+        take_over_url=await _take_over_url(session, viewer, post.id, post.client_id, post.author.id)
+        if post.status == PostStatus.HELD and not mine
+        else None,
         refusal=refusal,
         notice=request.query_params.get("done"),
     )
+
+
+async def _take_over_url(
+    session: AsyncSession, viewer: Viewer, post_id: int, client_id: int, author_id: int
+) -> str | None:
+    """Where the viewer takes over a held post: when a handover of its client from its author
+    to the viewer took effect (the service checks again that it held this post)."""
+    for handover in await handovers.list_handovers(
+        session, viewer.actor, client_id=client_id, status=HandoverStatus.EFFECTIVE
+    ):
+        if (
+            handover.outgoing_person_id == author_id
+            and handover.incoming_person_id == viewer.actor.person_id
+        ):
+            return f"/app/handovers/{handover.id}/posts/{post_id}/take-over"
+    return None
 
 
 @router.get("/app/posts/{post_id}")
