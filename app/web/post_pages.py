@@ -25,7 +25,7 @@ from app.people import service as people
 from app.posts import service as posts
 from app.posts.schemas import DeliveryRead
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, attempt, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -125,20 +125,62 @@ async def detail(request: Request, session: Session, state: State, post_id: Id) 
     return await _detail(request, session, viewer, post_id)
 
 
-@router.post("/app/posts/{post_id}/cancel")
-async def cancel(request: Request, session: Session, state: State, post_id: Id) -> Response:
+async def _confirm_cancel(
+    request: Request, session: AsyncSession, viewer: Viewer, post_id: int
+) -> Response:
+    post = (await posts.read_many(session, [await posts.get(session, viewer.actor, post_id)]))[0]
+    client = await clients.get(session, viewer.actor, post.client_id)
+    found = await channels.get_many(session, [d.channel_id for d in post.deliveries])
+    return render(
+        "web/post_cancel.html",
+        locale=page_locale(request),
+        request=request,
+        section="posts",
+        post=post,
+        zone=client.timezone,
+        client_name=client.name,
+        channel_names=[
+            found[d.channel_id].name
+            for d in post.deliveries
+            if d.status in NOT_STARTED and d.channel_id in found
+        ],
+    )
+
+
+@router.get("/app/posts/{post_id}/cancel")
+async def cancel_question(
+    request: Request, session: Session, state: State, post_id: Id
+) -> Response:
+    """Cancelling asks first: this page says what would not go out, and where."""
     viewer = await viewer_of(request, session, state)
     if viewer is None:
         return go(state, "/login")
-    try:
-        async with attempt(session):
-            await posts.cancel(session, viewer.actor, post_id, now=state.clock())
-    except AppError as error:
+    return await _confirm_cancel(request, session, viewer, post_id)
+
+
+@router.post("/app/posts/{post_id}/cancel")
+async def cancel(
+    request: Request,
+    session: Session,
+    state: State,
+    post_id: Id,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Cancels once confirmed (`confirmed=yes`, the question page's button); without it, asks."""
+
+    async def act(viewer: Viewer) -> Response:
+        if confirmed != "yes":
+            return await _confirm_cancel(request, session, viewer, post_id)
+        await posts.cancel(session, viewer.actor, post_id, now=state.clock())
+        return go(state, f"/app/posts/{post_id}?done=cancelled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         message = error.message(page_locale(request))
         return await _detail(
             request, session, viewer, post_id, refusal=("post", message), status_code=error.status
         )
-    return go(state, f"/app/posts/{post_id}?done=cancelled")
+
+    return await answer(request, session, state, act, refused)
 
 
 async def _decided(

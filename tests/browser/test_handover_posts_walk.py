@@ -1,8 +1,8 @@
 """What the two people of a handover write, in a real browser, in English and in French: the
 outgoing CM writes a post, then her farewell from the handover's page; the incoming CM accepts
 the handover, and once it took effect (a worker activates it) takes her held post over with the
-live preview, signed with his name. Every page on the way passes the checks of
-tests.helpers.browser and, in French, shows no English."""
+live preview, signed with his name, and is asked before cancelling it. Every page on the way
+passes the checks of tests.helpers.browser and, in French, shows no English."""
 
 import re
 import time
@@ -155,6 +155,15 @@ def test_a_farewell_and_a_held_post_taken_over(
     page.wait_for_url(re.compile(r"/app/posts/\d+\?done=taken_over"))
     assert "Guy Couturier" in page.inner_text("main")
     seen(guy, "taken over")
+
+    # Cancelling it asks first; he keeps it.
+    taken_url = page.url.split("?")[0]
+    page.click("main a.button.danger")
+    page.wait_for_url(f"{taken_url}/cancel")
+    assert t("Cancel the post?") in page.inner_text("h1")
+    seen(guy, "cancel, the question")
+    page.click(f"main a[href='{taken_url.removeprefix(server.url)}']")
+    page.wait_for_url(taken_url)
 
     if lang == "fr":
         left = {name: english_left(text) for name, text in pages}
