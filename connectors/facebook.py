@@ -131,9 +131,12 @@ class FacebookPageConnector(Connector):
             channel, f"{config.graph_version}/{config.page_id}", {"fields": "id,name"}
         )
         name = page.get("name")
+        shown = config.page_id
         if isinstance(name, str) and name.strip():
-            return CheckResult(ok=True, detail=f"page {' '.join(name.split())[:PAGE_NAME_LENGTH]}")
-        return CheckResult(ok=True, detail=f"page {config.page_id}")
+            shown = " ".join(name.split())[:PAGE_NAME_LENGTH]
+        return CheckResult(
+            ok=True, detail=f"page {shown}", code="facebook.page", params={"page": shown}
+        )
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         """Facebook has no idempotency key: look for a recent Page post whose message is exactly

@@ -118,7 +118,9 @@ class WordPressConnector(Connector):
         try:
             response = await self.host.http.post(_api(config, "posts"), json=payload, auth=auth)
         except httpx.TransportError as error:
-            raise transport_error(error, destination="the site", sent_may_publish=True) from None
+            raise transport_error(
+                error, destination=str(config.site_url), sent_may_publish=True
+            ) from None
         if not response.is_success:
             raise _wp_error(response, may_have_published=True)
         created = _json(response)
@@ -138,7 +140,12 @@ class WordPressConnector(Connector):
             raise PermanentError(
                 f"{config.site_url} does not answer as a WordPress REST API; check the address"
             )
-        return CheckResult(ok=True, detail=f"signed in as {account}")
+        return CheckResult(
+            ok=True,
+            detail=f"signed in as {account}",
+            code="wordpress.signed_in_as",
+            params={"account": account},
+        )
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         wanted = marker(post.idempotency_key)
@@ -160,7 +167,9 @@ class WordPressConnector(Connector):
         try:
             response = await self.host.http.get(_api(config, path), params=params, auth=auth)
         except httpx.TransportError as error:
-            raise transport_error(error, destination="the site", sent_may_publish=False) from None
+            raise transport_error(
+                error, destination=str(config.site_url), sent_may_publish=False
+            ) from None
         if not response.is_success:
             raise _wp_error(response, may_have_published=False, quote=False)
         body = _json(response)

@@ -60,6 +60,8 @@ async def test_a_facebook_page_channel_is_created_and_never_shows_its_token(
     assert checked == {
         "ok": True,
         "detail": "page Boulangerie Corre",
+        "code": "facebook.page",
+        "params": {"page": "Boulangerie Corre"},
         "status": "active",
         "released": 0,
     }
