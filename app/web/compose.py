@@ -27,7 +27,7 @@ from app.models import Client
 from app.posts import service as posts
 from app.posts.schemas import ChannelPreview, PostCreate, PostUpdate
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -212,24 +212,23 @@ async def compose_submit(
     time: Annotated[str, Form(max_length=8)] = "",
     action: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     draft = Draft(client_id, tuple(channel_ids or ()), title, body, link, date, time)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         if action == "preview":
             previews = await preview(session, state, viewer, draft)
             return await page(request, session, state, viewer, draft, previews=previews)
-        async with attempt(session):
-            post = await posts.create(
-                session,
-                viewer.actor,
-                draft.to_create(),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
+        post = await posts.create(
+            session,
+            viewer.actor,
+            draft.to_create(),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+        )
+        return go(state, f"/app/posts/{post.id}?done=scheduled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await page(
             request,
             session,
@@ -239,7 +238,8 @@ async def compose_submit(
             errors={field_of(error): error.message(page_locale(request))},
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post.id}?done=scheduled")
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/compose/preview")
@@ -314,12 +314,10 @@ async def edit_submit(
 ) -> Response:
     """The author changes the post before it goes out; it is signed again. An unchanged time is
     not sent, so that a post due in a minute can still have its text corrected."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    post = await posts.get(session, viewer.actor, post_id)
-    draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
+        post = await posts.get(session, viewer.actor, post_id)
+        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
         if action == "preview":
             previews = await preview(session, state, viewer, draft)
             return await page(
@@ -333,17 +331,20 @@ async def edit_submit(
         }
         if (date, time) != local_parts(post.scheduled_at, post.scheduled_zone):
             changes["scheduled_at"] = draft.scheduled_at()
-        async with attempt(session):
-            await posts.update(
-                session,
-                viewer.actor,
-                post_id,
-                validated(PostUpdate, **changes),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
+        await posts.update(
+            session,
+            viewer.actor,
+            post_id,
+            validated(PostUpdate, **changes),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+        )
+        return go(state, f"/app/posts/{post_id}?done=saved")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        post = await posts.get(session, viewer.actor, post_id)
+        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
         return await page(
             request,
             session,
@@ -354,4 +355,5 @@ async def edit_submit(
             purpose=_editing(post_id),
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post_id}?done=saved")
+
+    return await answer(request, session, state, act, refused)

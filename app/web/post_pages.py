@@ -25,7 +25,7 @@ from app.people import service as people
 from app.posts import service as posts
 from app.posts.schemas import DeliveryRead
 from app.state import AppState
-from app.web.common import Viewer, answer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -187,32 +187,33 @@ async def _decided(
     request: Request,
     session: AsyncSession,
     state: AppState,
-    viewer: Viewer,
     delivery_id: Id,
     post_id: Id,
     *,
     published: bool,
     external_url: str,
 ) -> Response:
-    try:
-        async with attempt(session):
-            if published:
-                await deliveries.confirm_published(
-                    session,
-                    viewer.actor,
-                    delivery_id,
-                    external_url=external_url.strip() or None,
-                    now=state.clock(),
-                )
-            else:
-                await deliveries.publish_again(
-                    session,
-                    viewer.actor,
-                    delivery_id,
-                    default_minutes=state.settings.publish_deadline_minutes,
-                    now=state.clock(),
-                )
-    except AppError as error:
+    async def act(viewer: Viewer) -> Response:
+        await posts.get(session, viewer.actor, post_id)
+        if published:
+            await deliveries.confirm_published(
+                session,
+                viewer.actor,
+                delivery_id,
+                external_url=external_url.strip() or None,
+                now=state.clock(),
+            )
+        else:
+            await deliveries.publish_again(
+                session,
+                viewer.actor,
+                delivery_id,
+                default_minutes=state.settings.publish_deadline_minutes,
+                now=state.clock(),
+            )
+        return go(state, f"/app/posts/{post_id}?done={'confirmed' if published else 'again'}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await _detail(
             request,
             session,
@@ -221,7 +222,8 @@ async def _decided(
             refusal=(f"delivery-{delivery_id}", error.message(page_locale(request))),
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post_id}?done={'confirmed' if published else 'again'}")
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/posts/{post_id}/deliveries/{delivery_id}/confirm-published")
@@ -233,19 +235,8 @@ async def confirm_published(
     delivery_id: Id,
     external_url: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    await posts.get(session, viewer.actor, post_id)
     return await _decided(
-        request,
-        session,
-        state,
-        viewer,
-        delivery_id,
-        post_id,
-        published=True,
-        external_url=external_url,
+        request, session, state, delivery_id, post_id, published=True, external_url=external_url
     )
 
 
@@ -253,12 +244,8 @@ async def confirm_published(
 async def publish_again(
     request: Request, session: Session, state: State, post_id: Id, delivery_id: Id
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    await posts.get(session, viewer.actor, post_id)
     return await _decided(
-        request, session, state, viewer, delivery_id, post_id, published=False, external_url=""
+        request, session, state, delivery_id, post_id, published=False, external_url=""
     )
 
 
