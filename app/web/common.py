@@ -162,11 +162,14 @@ async def answer(
     state: AppState,
     act: Callable[[Viewer], Awaitable[Response]],
     refused: Callable[[Viewer, AppError], Awaitable[Response]],
+    *,
+    find: Callable[[Request, AsyncSession, AppState], Awaitable[Viewer | None]] | None = None,
 ) -> Response:
     """What every form does: the signed-out are sent to log in; `act` runs in a savepoint
     (`attempt`), and when a service refuses, what it wrote is undone and `refused` shows the
-    page again with the refusal, next to what it refuses."""
-    viewer = await viewer_of(request, session, state)
+    page again with the refusal, next to what it refuses. `find` looks for the viewer when the
+    page asks more of them (an owner or a manager); its refusal is an error page."""
+    viewer = await (find or viewer_of)(request, session, state)
     if viewer is None:
         return go(state, "/login")
     try:
