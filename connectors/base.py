@@ -72,18 +72,32 @@ from pydantic import BaseModel, ConfigDict
 
 
 class ConnectorError(Exception):
-    """Base of the errors a connector raises; `message` is shown to users, keep it plain."""
+    """Base of the errors a connector raises; `message` is shown to users, keep it plain.
 
-    def __init__(self, message: str) -> None:
+    `code` and `params` (optional) let Byline say the same in the reader's language, as for
+    `CheckResult`: a stable name of what `message` says, and the values it names."""
+
+    def __init__(
+        self, message: str, *, code: str | None = None, params: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params: Mapping[str, str] = dict(params or {})
 
 
 class TransientError(ConnectorError):
     """Not published; retry later (after `retry_after` seconds when the destination says so)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        code: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, params=params)
         self.retry_after = retry_after
 
 
@@ -196,8 +210,19 @@ class PublishResult:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """What a check found, for the person who asked.
+
+    `detail` is plain English: it is shown as is wherever Byline has no words of its own for it.
+    `code`, when given, names what `detail` says in a stable way (``"wordpress.signed_in_as"``):
+    Byline looks it up in its catalogue of check details and says it in the reader's language,
+    filled with `params`, the values exactly as the destination reported them (an account's or a
+    page's name), never translated. A code Byline does not know shows `detail`. Errors raised by
+    a check carry the same two (`ConnectorError.code`, `.params`)."""
+
     ok: bool
     detail: str
+    code: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 class ArticleStore(Protocol):
@@ -283,7 +308,7 @@ class Connector(ABC):
         account (a user's or a page's name), never other text of a body. The default says the
         configuration was accepted.
         """
-        return CheckResult(ok=True, detail="configuration accepted")
+        return CheckResult(ok=True, detail="configuration accepted", code="configuration_accepted")
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         """After an unknown outcome: find whether `post` went out (by its idempotency key).

@@ -315,6 +315,8 @@ class FacebookPageConnector(Connector):
                 ok=True,
                 detail=f"page {name or config.page_id}: the token is this Page's; Facebook did "
                 f"not say whether it has {PUBLISH_PERMISSION}",
+                code="facebook.page_token_undescribed",
+                params={"page": name or config.page_id, "permission": PUBLISH_PERMISSION},
             )
         data = json_body(described).get("data")
         data = data if isinstance(data, dict) else {}
@@ -324,6 +326,8 @@ class FacebookPageConnector(Connector):
         return CheckResult(
             ok=True,
             detail=f"page {name or config.page_id}: a Page access token with {PUBLISH_PERMISSION}",
+            code="facebook.page_token",
+            params={"page": name or config.page_id, "permission": PUBLISH_PERMISSION},
         )
 
     # -- HTTP ------------------------------------------------------------------------------------

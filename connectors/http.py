@@ -20,11 +20,22 @@ def transport_error(
     if isinstance(error, DestinationRefused):
         return PermanentError(str(error))
     kind = type(error).__name__
+    said = {"destination": destination, "kind": kind}
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return TransientError(f"could not reach {destination} ({kind}); nothing was sent")
+        return TransientError(
+            f"could not reach {destination} ({kind}); nothing was sent",
+            code="http.unreachable",
+            params=said,
+        )
     if sent_may_publish:
-        return UnknownOutcome(f"the connection to {destination} failed after sending ({kind})")
-    return TransientError(f"the connection to {destination} failed ({kind})")
+        return UnknownOutcome(
+            f"the connection to {destination} failed after sending ({kind})",
+            code="http.failed_after_sending",
+            params=said,
+        )
+    return TransientError(
+        f"the connection to {destination} failed ({kind})", code="http.failed", params=said
+    )
 
 
 def retry_after(response: httpx.Response) -> float | None:

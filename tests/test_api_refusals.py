@@ -860,7 +860,7 @@ async def test_french_messages_for_the_same_codes(api: httpx.AsyncClient, state:
                 await post_json(api, "/posts", writer.token, post_payload(writer), **lang),
                 403,
                 "no_engagement",
-                says=("Vous ne parlez pas pour Fromagerie Gautron", "engagement accepté"),
+                says=("Vous ne parlez pas pour Fromagerie Gautron", "mission acceptée"),
             )
             assert "You do not speak" not in error["message"]
             refused(
@@ -890,7 +890,7 @@ async def test_french_messages_for_the_same_codes(api: httpx.AsyncClient, state:
         await post_json(api, "/engagements/99999/accept", writer.token, **lang),
         404,
         "not_found",
-        says="Aucun·e engagement",
+        says="Aucun·e mission",
     )
     response = await api.post(
         f"{API}/posts",

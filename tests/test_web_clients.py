@@ -478,6 +478,8 @@ async def test_leaving_with_oneself_as_successor_is_refused_at_that_client(
         "/app/channels/1/reconnect",
         "/app/handovers/1/announcement",
         "/app/handovers/1/cancel",
+        "/app/handovers/1/farewell",
+        "/app/handovers/1/posts/1/take-over",
         "/app/people/1/leave",
     ],
 )

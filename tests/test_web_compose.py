@@ -183,16 +183,39 @@ async def test_an_edit_is_signed_again_and_an_empty_text_is_refused(
     assert "28 March 2026, 10:15 (Europe/Paris)" in saved.text
 
 
+async def test_cancelling_asks_first_and_cancels_only_once_confirmed(
+    cm: httpx.AsyncClient, client: httpx.AsyncClient, writer: Writer
+) -> None:
+    post = await write_post(client, writer, scheduled_at="2026-03-28T09:30:00")
+    detail = await cm.get(f"/app/posts/{post['id']}")
+    assert f'href="/app/posts/{post["id"]}/cancel"' in detail.text
+    cm.cookies.set("lang", "fr")
+    question = await cm.get(f"/app/posts/{post['id']}/cancel")
+    assert "Annuler la publication ?" in question.text and "28 mars 2026, 09:30" in question.text
+    assert 'name="confirmed" value="yes"' in question.text
+    token = await csrf_of(cm, f"/app/posts/{post['id']}/cancel")
+    # The old one-click form (no confirmation) only asks.
+    asked = await cm.post(f"/app/posts/{post['id']}/cancel", data={"csrftoken": token})
+    assert asked.status_code == 200 and "Oui, annuler la publication" in asked.text
+    still = await client.get(f"/api/v1/posts/{post['id']}", headers=bearer(writer.token))
+    assert still.json()["status"] == "scheduled"
+    cm.cookies.delete("lang")
+    done = await cm.post(
+        f"/app/posts/{post['id']}/cancel",
+        data={"csrftoken": token, "confirmed": "yes"},
+        follow_redirects=True,
+    )
+    assert "Cancelled: nothing more of it goes out." in done.text
+
+
 async def test_a_cancelled_post_cannot_be_cancelled_again(
     cm: httpx.AsyncClient, client: httpx.AsyncClient, writer: Writer
 ) -> None:
     post = await write_post(client, writer, scheduled_at="2026-03-28T09:30:00")
     token = await csrf_of(cm, f"/app/posts/{post['id']}")
-    done = await cm.post(
-        f"/app/posts/{post['id']}/cancel", data={"csrftoken": token}, follow_redirects=True
-    )
-    assert "Cancelled: nothing more of it goes out." in done.text
-    again = await cm.post(f"/app/posts/{post['id']}/cancel", data={"csrftoken": token})
+    confirmed = {"csrftoken": token, "confirmed": "yes"}
+    await cm.post(f"/app/posts/{post['id']}/cancel", data=confirmed)
+    again = await cm.post(f"/app/posts/{post['id']}/cancel", data=confirmed)
     assert again.status_code == 409 and "can no longer be changed" in again.text
 
 

@@ -66,6 +66,12 @@ class ChannelRead(BaseModel):
 class ChannelCheckRead(BaseModel):
     ok: bool
     detail: str
+    code: str | None = Field(
+        default=None,
+        description="A stable name of what `detail` says, when the connector gives one "
+        "(e.g. `wordpress.signed_in_as`); `params` are the values it names.",
+    )
+    params: dict[str, str] = Field(default_factory=dict)
     status: str | None = Field(
         default=None,
         description="The channel's status after the check: a channel that needs reconnecting "

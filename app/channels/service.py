@@ -223,16 +223,28 @@ async def check(
     """Ask the connector; runs outside any transaction (it may wait on the network)."""
     if context is None:
         return ChannelCheckRead(
-            ok=False, detail=f"no connector named {channel.kind!r} is installed"
+            ok=False,
+            detail=f"no connector named {channel.kind!r} is installed",
+            code="byline.no_connector",
+            params={"kind": channel.kind},
         )
     try:
         async with asyncio.timeout(time_limit):
             result = await registry.get(channel.kind).check(context)
     except ConnectorError as error:
-        return ChannelCheckRead(ok=False, detail=error.message)
+        return ChannelCheckRead(
+            ok=False, detail=error.message, code=error.code, params=dict(error.params)
+        )
     except TimeoutError:
-        return ChannelCheckRead(ok=False, detail=f"no answer within {time_limit:.0f} s")
-    return ChannelCheckRead(ok=result.ok, detail=result.detail)
+        return ChannelCheckRead(
+            ok=False,
+            detail=f"no answer within {time_limit:.0f} s",
+            code="byline.no_answer",
+            params={"seconds": f"{time_limit:.0f}"},
+        )
+    return ChannelCheckRead(
+        ok=result.ok, detail=result.detail, code=result.code, params=dict(result.params)
+    )
 
 
 async def after_check(
@@ -268,6 +280,8 @@ async def after_check(
     return ChannelCheckRead(
         ok=True,
         detail=f"{result.detail}; {released} held deliveries released",
+        code=result.code,
+        params=result.params,
         status=channel.status,
         released=released,
     )

@@ -15,10 +15,10 @@ from app.models import Engagement, Membership, Person
 from app.people import service as people
 
 _STATUS_WORDS = {
-    "accepted": {"en": "accepted", "fr": "accepté"},
-    "declined": {"en": "declined", "fr": "refusé"},
-    "ended": {"en": "ended", "fr": "terminé"},
-    "proposed": {"en": "proposed", "fr": "proposé"},
+    "accepted": {"en": "accepted", "fr": "acceptée"},
+    "declined": {"en": "declined", "fr": "refusée"},
+    "ended": {"en": "ended", "fr": "terminée"},
+    "proposed": {"en": "proposed", "fr": "proposée"},
 }
 
 
@@ -50,7 +50,7 @@ async def propose(
 async def get(session: AsyncSession, actor: Actor, engagement_id: int) -> Engagement:
     engagement = await repository.get_in_organisation(session, actor.organisation_id, engagement_id)
     if engagement is None:
-        raise not_found("engagement", "engagement", "/api/v1/engagements")
+        raise not_found("engagement", "mission", "/api/v1/engagements")
     return engagement
 
 

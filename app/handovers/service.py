@@ -714,6 +714,41 @@ async def farewell(
     return post
 
 
+@dataclass(frozen=True)
+class HeldForTakeOver:
+    """A post a handover held, as the person taking it over starts from."""
+
+    handover: Handover
+    incoming: Person
+    post: Post
+    held_on: list[int]
+    """The channels it was held on: the new post's, unless the person chooses others."""
+
+
+async def held_for_take_over(
+    session: AsyncSession, actor: Actor, handover_id: int, post_id: int
+) -> HeldForTakeOver:
+    """The held post `take_over` writes again, when the caller may take it over: the incoming
+    person of the handover, once it took effect, for a post it held."""
+    handover, incoming = await _as_incoming(session, actor, handover_id)
+    if handover.status != _H.EFFECTIVE:
+        raise AppError("handover_not_effective", status_word=STATUS_WORDS[handover.status])
+    old = await posts.in_organisation(session, actor.organisation_id, post_id)
+    if (
+        old is None
+        or old.author_id != handover.outgoing_person_id
+        or old.client_id != handover.client_id
+        or old.status != PostStatus.HELD
+    ):
+        raise AppError("not_held_by_handover", post_id=post_id, id=handover.id)
+    held_on = [
+        delivery.channel_id
+        for delivery in (await deliveries.of_posts(session, [old.id]))[old.id]
+        if delivery.status == DeliveryStatus.HELD
+    ]
+    return HeldForTakeOver(handover, incoming, old, held_on)
+
+
 async def take_over(
     session: AsyncSession,
     actor: Actor,
@@ -727,23 +762,9 @@ async def take_over(
 ) -> Post:
     """A post the handover held, written again as the incoming person's own (never by changing
     the old signature): the old one is cancelled, the new one is checked and signed like any."""
-    handover, incoming = await _as_incoming(session, actor, handover_id)
-    if handover.status != _H.EFFECTIVE:
-        raise AppError("handover_not_effective", status_word=STATUS_WORDS[handover.status])
-    old = await posts.in_organisation(session, actor.organisation_id, post_id)
-    if (
-        old is None
-        or old.author_id != handover.outgoing_person_id
-        or old.client_id != handover.client_id
-        or old.status != PostStatus.HELD
-    ):
-        raise AppError("not_held_by_handover", post_id=post_id, id=handover.id)
+    held = await held_for_take_over(session, actor, handover_id, post_id)
+    handover, incoming, old, held_on = held.handover, held.incoming, held.post, held.held_on
     fields = data.model_fields_set
-    held_on = [
-        delivery.channel_id
-        for delivery in (await deliveries.of_posts(session, [old.id]))[old.id]
-        if delivery.status == DeliveryStatus.HELD
-    ]
     scheduled_at = data.scheduled_at
     if scheduled_at is None and as_utc(old.scheduled_at) > now:
         scheduled_at = as_utc(old.scheduled_at).isoformat()

@@ -49,3 +49,8 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
 
 def normalise_locale(value: str | None, default: str = DEFAULT_LOCALE) -> str:
     return value if value in LOCALES else default
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it: it is translated where it is shown."""
+    return message

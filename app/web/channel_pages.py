@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from app.accounts.dependencies import Session, State
 from app.channels import service as channels
 from app.channels.schemas import ChannelCreate, ChannelUpdate
+from app.channels.wording import check_detail
 from app.db import unit_of_work
 from app.errors import AppError
 from app.kit.fields import Id
@@ -120,6 +121,10 @@ async def check_channel(request: Request, state: State, channel_id: Id) -> Respo
         answer = await channels.after_check(
             session, viewer.actor, channel_id, result, now=state.clock()
         )
+        # In the reader's words when the connector named what it found (its account's name
+        # kept as reported); else its own English.
+        said = check_detail(answer.code, answer.params, result.detail, page_locale(request))
+        answer = answer.model_copy(update={"detail": said})
         return await client_page(
             request, session, state, viewer, channel.client_id, checked={channel_id: answer}
         )

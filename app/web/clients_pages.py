@@ -22,7 +22,7 @@ from app.handovers import service as handovers
 from app.kit.fields import Id
 from app.people import service as people
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -150,16 +150,14 @@ async def create_client(
     locale: Annotated[str, Form(max_length=10)] = "",
     publish_deadline_minutes: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     values = {
         "name": name,
         "timezone": timezone,
         "locale": locale,
         "publish_deadline_minutes": publish_deadline_minutes,
     }
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         data = validated(
             ClientCreate,
             name=name.strip(),
@@ -167,12 +165,14 @@ async def create_client(
             locale=locale or "en",
             publish_deadline_minutes=minutes(publish_deadline_minutes),
         )
-        async with attempt(session):
-            client = await clients.create(session, viewer.actor, data, now=state.clock())
-    except AppError as error:
-        refused = Refused.of("new", error, page_locale(request), values)
-        return await list_page(request, session, viewer, refused)
-    return go(state, f"/app/clients/{client.id}?done=created")
+        client = await clients.create(session, viewer.actor, data, now=state.clock())
+        return go(state, f"/app/clients/{client.id}?done=created")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        shown = Refused.of("new", error, page_locale(request), values)
+        return await list_page(request, session, viewer, shown)
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.get("/app/clients/{client_id}")
@@ -198,9 +198,6 @@ async def edit_client(
     publish_deadline_minutes: Annotated[str, Form(max_length=20)] = "",
     handover_wording: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     values = {
         "name": name,
         "timezone": timezone,
@@ -209,7 +206,8 @@ async def edit_client(
         "publish_deadline_minutes": publish_deadline_minutes,
         "handover_wording": handover_wording,
     }
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         data = validated(
             ClientUpdate,
             name=name.strip(),
@@ -219,12 +217,14 @@ async def edit_client(
             publish_deadline_minutes=minutes(publish_deadline_minutes),
             handover_wording=handover_wording,
         )
-        async with attempt(session):
-            await clients.update(session, viewer.actor, client_id, data, now=state.clock())
-    except AppError as error:
-        refused = Refused.of("settings", error, page_locale(request), values)
-        return await client_page(request, session, state, viewer, client_id, refused)
-    return go(state, f"/app/clients/{client_id}?done=saved")
+        await clients.update(session, viewer.actor, client_id, data, now=state.clock())
+        return go(state, f"/app/clients/{client_id}?done=saved")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        shown = Refused.of("settings", error, page_locale(request), values)
+        return await client_page(request, session, state, viewer, client_id, shown)
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/clients/{client_id}/engagements")
@@ -235,17 +235,16 @@ async def propose(
     client_id: Id,
     person_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
+    async def act(viewer: Viewer) -> Response:
         if not person_id.isdigit():
             raise AppError("field_required", field="person_id")
-        async with attempt(session):
-            await engagements.propose(
-                session, viewer.actor, client_id, int(person_id), now=state.clock()
-            )
-    except AppError as error:
-        refused = Refused.of("propose", error, page_locale(request), {"person_id": person_id})
-        return await client_page(request, session, state, viewer, client_id, refused)
-    return go(state, f"/app/clients/{client_id}?done=proposed#engagements")
+        await engagements.propose(
+            session, viewer.actor, client_id, int(person_id), now=state.clock()
+        )
+        return go(state, f"/app/clients/{client_id}?done=proposed#engagements")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        shown = Refused.of("propose", error, page_locale(request), {"person_id": person_id})
+        return await client_page(request, session, state, viewer, client_id, shown)
+
+    return await answer(request, session, state, act, refused)

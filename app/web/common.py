@@ -4,7 +4,7 @@ and the session cookie.
 The viewer is kept on the request, so that an error page raised later still shows the
 navigation of the person who met it."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +18,7 @@ from app.accounts.actor import Actor
 from app.clients import service as clients
 from app.engagements import service as engagements
 from app.engagements.schemas import EngagementStatus
+from app.errors import AppError
 from app.people import service as people
 from app.state import AppState
 
@@ -153,3 +154,26 @@ async def attempt(session: AsyncSession) -> AsyncIterator[None]:
     savepoint), and the page shows the refusal on the form instead of a separate error page."""
     async with session.begin_nested():
         yield
+
+
+async def answer(
+    request: Request,
+    session: AsyncSession,
+    state: AppState,
+    act: Callable[[Viewer], Awaitable[Response]],
+    refused: Callable[[Viewer, AppError], Awaitable[Response]],
+    *,
+    find: Callable[[Request, AsyncSession, AppState], Awaitable[Viewer | None]] | None = None,
+) -> Response:
+    """What every form does: the signed-out are sent to log in; `act` runs in a savepoint
+    (`attempt`), and when a service refuses, what it wrote is undone and `refused` shows the
+    page again with the refusal, next to what it refuses. `find` looks for the viewer when the
+    page asks more of them (an owner or a manager); its refusal is an error page."""
+    viewer = await (find or viewer_of)(request, session, state)
+    if viewer is None:
+        return go(state, "/login")
+    try:
+        async with attempt(session):
+            return await act(viewer)
+    except AppError as error:
+        return await refused(viewer, error)

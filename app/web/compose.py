@@ -4,7 +4,7 @@ POST /api/v1/posts/preview. Without JavaScript, "Preview" re-renders the page wi
 static/compose.js it follows the typing through POST /app/compose/preview (session cookie and
 the CSRF header). A refusal re-renders the form with the message next to its field."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from app.models import Client
 from app.posts import service as posts
 from app.posts.schemas import ChannelPreview, PostCreate, PostUpdate
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -76,7 +76,7 @@ class Draft:
     def to_create(self) -> PostCreate:
         if not self.client_id.isdigit():
             raise AppError("field_required", field="client_id")
-        return _validated(
+        return validated(
             PostCreate,
             client_id=int(self.client_id),
             channel_ids=self.channels(),
@@ -87,7 +87,7 @@ class Draft:
         )
 
 
-def _validated(model: Any, **fields: Any) -> Any:
+def validated(model: Any, **fields: Any) -> Any:
     try:
         return model(**fields)
     except ValidationError as invalid:
@@ -118,7 +118,7 @@ def local_parts(moment: datetime, zone: str) -> tuple[str, str]:
     return local.date().isoformat(), local.strftime("%H:%M")
 
 
-async def _preview(
+async def preview(
     session: AsyncSession, state: AppState, viewer: Viewer, draft: Draft
 ) -> list[ChannelPreview]:
     return await posts.preview(
@@ -131,7 +131,22 @@ async def _preview(
     )
 
 
-async def _page(
+@dataclass(frozen=True)
+class Purpose:
+    """What the compose form is for, when it is not a new post: the post's edit, a held post
+    taken over, a farewell. Its client is then fixed, whatever the switcher says."""
+
+    mode: str
+    """"edit", "take_over" or "farewell": the heading, the words and the button."""
+    action: str
+    """Where the form posts."""
+    back: str
+    """The page it came from."""
+    about: dict[str, Any] = field(default_factory=dict)
+    """What its introduction names (the people, the client)."""
+
+
+async def page(
     request: Request,
     session: AsyncSession,
     state: AppState,
@@ -140,12 +155,13 @@ async def _page(
     *,
     errors: dict[str, str] | None = None,
     previews: list[ChannelPreview] | None = None,
-    post_id: int | None = None,
+    purpose: Purpose | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The compose form with `draft`, for a new post or for `purpose`."""
     choices = await writable_clients(session, viewer)
     client = next((c for c in choices if str(c.id) == draft.client_id), None)
-    if post_id is not None:  # an edit keeps its client, whatever the switcher says
+    if purpose is not None:
         client = await clients.get(session, viewer.actor, int(draft.client_id))
     elif client is None and choices:
         client = choices[0]
@@ -155,15 +171,22 @@ async def _page(
         locale=page_locale(request),
         request=request,
         status_code=status_code,
-        section="compose" if post_id is None else "posts",
+        section="compose" if purpose is None else "posts",
         choices=choices,
         client=client,
         channels=await channels.of_client(session, viewer.actor, client.id) if client else [],
         draft=draft,
         errors=errors or {},
         previews=previews,
-        post_id=post_id,
+        mode=purpose.mode if purpose else "new",
+        form_action=purpose.action if purpose else "/app/compose",
+        back=purpose.back if purpose else None,
+        about=purpose.about if purpose else {},
     )
+
+
+def _editing(post_id: int) -> Purpose:
+    return Purpose("edit", f"/app/posts/{post_id}/edit", f"/app/posts/{post_id}")
 
 
 @router.get("/app/compose")
@@ -172,7 +195,7 @@ async def compose(request: Request, session: Session, state: State, client: str 
     if viewer is None:
         return go(state, "/login")
     chosen = client[:20] or (str(viewer.client_id) if viewer.client_id else "")
-    return await _page(request, session, state, viewer, Draft(client_id=chosen))
+    return await page(request, session, state, viewer, Draft(client_id=chosen))
 
 
 @router.post("/app/compose")
@@ -189,25 +212,24 @@ async def compose_submit(
     time: Annotated[str, Form(max_length=8)] = "",
     action: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     draft = Draft(client_id, tuple(channel_ids or ()), title, body, link, date, time)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         if action == "preview":
-            previews = await _preview(session, state, viewer, draft)
-            return await _page(request, session, state, viewer, draft, previews=previews)
-        async with attempt(session):
-            post = await posts.create(
-                session,
-                viewer.actor,
-                draft.to_create(),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
-        return await _page(
+            previews = await preview(session, state, viewer, draft)
+            return await page(request, session, state, viewer, draft, previews=previews)
+        post = await posts.create(
+            session,
+            viewer.actor,
+            draft.to_create(),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+        )
+        return go(state, f"/app/posts/{post.id}?done=scheduled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        return await page(
             request,
             session,
             state,
@@ -216,7 +238,8 @@ async def compose_submit(
             errors={field_of(error): error.message(page_locale(request))},
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post.id}?done=scheduled")
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/compose/preview")
@@ -242,7 +265,7 @@ async def live_preview(request: Request, session: Session, state: State) -> Resp
         time=_text(sent, "time", 8),
     )
     try:
-        previews = await _preview(session, state, viewer, draft)
+        previews = await preview(session, state, viewer, draft)
     except AppError as error:
         return JSONResponse(
             {"error": error.message(page_locale(request)), "field": field_of(error)},
@@ -272,7 +295,7 @@ async def edit(request: Request, session: Session, state: State, post_id: Id) ->
         date=day,
         time=hour,
     )
-    return await _page(request, session, state, viewer, draft, post_id=post_id)
+    return await page(request, session, state, viewer, draft, purpose=_editing(post_id))
 
 
 @router.post("/app/posts/{post_id}/edit")
@@ -291,16 +314,14 @@ async def edit_submit(
 ) -> Response:
     """The author changes the post before it goes out; it is signed again. An unchanged time is
     not sent, so that a post due in a minute can still have its text corrected."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    post = await posts.get(session, viewer.actor, post_id)
-    draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
+        post = await posts.get(session, viewer.actor, post_id)
+        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
         if action == "preview":
-            previews = await _preview(session, state, viewer, draft)
-            return await _page(
-                request, session, state, viewer, draft, previews=previews, post_id=post_id
+            previews = await preview(session, state, viewer, draft)
+            return await page(
+                request, session, state, viewer, draft, previews=previews, purpose=_editing(post_id)
             )
         changes: dict[str, Any] = {
             "channel_ids": draft.channels(),
@@ -310,25 +331,29 @@ async def edit_submit(
         }
         if (date, time) != local_parts(post.scheduled_at, post.scheduled_zone):
             changes["scheduled_at"] = draft.scheduled_at()
-        async with attempt(session):
-            await posts.update(
-                session,
-                viewer.actor,
-                post_id,
-                _validated(PostUpdate, **changes),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
-        return await _page(
+        await posts.update(
+            session,
+            viewer.actor,
+            post_id,
+            validated(PostUpdate, **changes),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+        )
+        return go(state, f"/app/posts/{post_id}?done=saved")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        post = await posts.get(session, viewer.actor, post_id)
+        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
+        return await page(
             request,
             session,
             state,
             viewer,
             draft,
             errors={field_of(error): error.message(page_locale(request))},
-            post_id=post_id,
+            purpose=_editing(post_id),
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post_id}?done=saved")
+
+    return await answer(request, session, state, act, refused)

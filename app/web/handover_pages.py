@@ -16,7 +16,7 @@ from app.handovers.schemas import HandoverAccept, HandoverCreate, HandoverStatus
 from app.kit.fields import Id
 from app.state import AppState
 from app.web.clients_pages import Refused, client_page, validated
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, attempt, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -35,16 +35,14 @@ async def schedule(
     effective_at: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     values = {
         "outgoing_person_id": outgoing_person_id,
         "incoming_person_id": incoming_person_id,
         "effective_at": effective_at,
         "note": note,
     }
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         for name in ("outgoing_person_id", "incoming_person_id", "effective_at"):
             if not values[name].strip():
                 raise AppError("field_required", field=name)
@@ -55,14 +53,16 @@ async def schedule(
             effective_at=effective_at,
             note=note.strip() or None,
         )
-        async with attempt(session):
-            handover = await handovers.propose(
-                session, viewer.actor, client_id, data, now=state.clock()
-            )
-    except AppError as error:
-        refused = Refused.of("handover", error, page_locale(request), values)
-        return await client_page(request, session, state, viewer, client_id, refused)
-    return go(state, f"/app/handovers/{handover.id}?done=scheduled")
+        handover = await handovers.propose(
+            session, viewer.actor, client_id, data, now=state.clock()
+        )
+        return go(state, f"/app/handovers/{handover.id}?done=scheduled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        shown = Refused.of("handover", error, page_locale(request), values)
+        return await client_page(request, session, state, viewer, client_id, shown)
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.get("/app/handovers")
@@ -134,6 +134,7 @@ async def _detail(
         answerable=handover.incoming.id == viewer.actor.person_id
         and handover.status == HandoverStatus.PROPOSED,
         cancellable=viewer.is_manager and handover.status in _OPEN,
+        me=viewer.actor.person_id,
         values=shown,
         errors=errors,
         previews=previews,
@@ -163,25 +164,24 @@ async def announcement(
 ) -> Response:
     """The edited announcement: shown again with its preview (`do=preview`), or accepted and
     signed (`do=accept`)."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     values = {"title": title, "body": body}
-    if do != "accept":
-        return await _detail(request, session, state, viewer, handover_id, values=values)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
+        if do != "accept":
+            return await _detail(request, session, state, viewer, handover_id, values=values)
         edits = validated(Text, title=title, body=body)
-        async with attempt(session):
-            await handovers.accept(
-                session,
-                viewer.actor,
-                handover_id,
-                HandoverAccept(announcement=edits),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
+        await handovers.accept(
+            session,
+            viewer.actor,
+            handover_id,
+            HandoverAccept(announcement=edits),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
+        )
+        return go(state, f"/app/handovers/{handover_id}?done=accepted")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         where = (error.field or "form").removeprefix("announcement.")
         return await _detail(
             request,
@@ -193,18 +193,17 @@ async def announcement(
             errors={where if where in values else "form": error.message(page_locale(request))},
             status_code=error.status,
         )
-    return go(state, f"/app/handovers/{handover_id}?done=accepted")
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/handovers/{handover_id}/cancel")
 async def cancel(request: Request, session: Session, state: State, handover_id: Id) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
-        async with attempt(session):
-            await handovers.cancel(session, viewer.actor, handover_id, now=state.clock())
-    except AppError as error:
+    async def act(viewer: Viewer) -> Response:
+        await handovers.cancel(session, viewer.actor, handover_id, now=state.clock())
+        return go(state, f"/app/handovers/{handover_id}?done=cancelled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await _detail(
             request,
             session,
@@ -214,4 +213,5 @@ async def cancel(request: Request, session: Session, state: State, handover_id: 
             errors={"form": error.message(page_locale(request))},
             status_code=error.status,
         )
-    return go(state, f"/app/handovers/{handover_id}?done=cancelled")
+
+    return await answer(request, session, state, act, refused)

@@ -4,6 +4,7 @@ Client proposals to answer, handovers to take over, posts that failed, are held 
 channels to reconnect, and the next posts. Each answer goes through the same services as the
 API; a refusal shows on the home page, next to what it refuses."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from app.handovers.schemas import HandoverAccept, HandoverStatus
 from app.kit.fields import Id
 from app.posts import service as posts
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -155,28 +156,36 @@ async def home(request: Request, session: Session, state: State) -> Response:
     return await _page(request, session, state, viewer)
 
 
+def _on_home(
+    request: Request,
+    session: AsyncSession,
+    state: AppState,
+    kind: str,
+    thing_id: int,
+    values: dict[str, str] | None = None,
+) -> Callable[[Viewer, AppError], Awaitable[Response]]:
+    """A refused answer: the home page again, the refusal next to what it answered."""
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        message = error.message(page_locale(request))
+        refusal = Refusal(kind, thing_id, message, error.status, values or {})
+        return await _page(request, session, state, viewer, refusal=refusal)
+
+    return refused
+
+
 @router.post("/app/engagements/{engagement_id}/accept")
 async def accept_engagement(
     request: Request, session: Session, state: State, engagement_id: Id
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
-        async with attempt(session):
-            await engagements.respond(
-                session, viewer.actor, engagement_id, accept=True, reason=None, now=state.clock()
-            )
-    except AppError as error:
-        message = error.message(page_locale(request))
-        return await _page(
-            request,
-            session,
-            state,
-            viewer,
-            refusal=Refusal("engagement", engagement_id, message, error.status),
+    async def act(viewer: Viewer) -> Response:
+        await engagements.respond(
+            session, viewer.actor, engagement_id, accept=True, reason=None, now=state.clock()
         )
-    return go(state, "/app?answered=accepted")
+        return go(state, "/app?answered=accepted")
+
+    refused = _on_home(request, session, state, "engagement", engagement_id)
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/engagements/{engagement_id}/decline")
@@ -187,24 +196,19 @@ async def decline_engagement(
     engagement_id: Id,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
-        async with attempt(session):
-            await engagements.respond(
-                session,
-                viewer.actor,
-                engagement_id,
-                accept=False,
-                reason=reason.strip() or None,
-                now=state.clock(),
-            )
-    except AppError as error:
-        message = error.message(page_locale(request))
-        refusal = Refusal("engagement", engagement_id, message, error.status, {"reason": reason})
-        return await _page(request, session, state, viewer, refusal=refusal)
-    return go(state, "/app?answered=declined")
+    async def act(viewer: Viewer) -> Response:
+        await engagements.respond(
+            session,
+            viewer.actor,
+            engagement_id,
+            accept=False,
+            reason=reason.strip() or None,
+            now=state.clock(),
+        )
+        return go(state, "/app?answered=declined")
+
+    refused = _on_home(request, session, state, "engagement", engagement_id, {"reason": reason})
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/handovers/{handover_id}/accept")
@@ -212,30 +216,21 @@ async def accept_handover(
     request: Request, session: Session, state: State, handover_id: Id
 ) -> Response:
     """Accepts with the announcement as drafted (editing it is the handover page's)."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
-        async with attempt(session):
-            await handovers.accept(
-                session,
-                viewer.actor,
-                handover_id,
-                HandoverAccept(),
-                registry=state.registry,
-                base_url=state.settings.base_url,
-                now=state.clock(),
-            )
-    except AppError as error:
-        message = error.message(page_locale(request))
-        return await _page(
-            request,
+
+    async def act(viewer: Viewer) -> Response:
+        await handovers.accept(
             session,
-            state,
-            viewer,
-            refusal=Refusal("handover", handover_id, message, error.status),
+            viewer.actor,
+            handover_id,
+            HandoverAccept(),
+            registry=state.registry,
+            base_url=state.settings.base_url,
+            now=state.clock(),
         )
-    return go(state, "/app?answered=handover")
+        return go(state, "/app?answered=handover")
+
+    refused = _on_home(request, session, state, "handover", handover_id)
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/handovers/{handover_id}/decline")
@@ -246,16 +241,11 @@ async def decline_handover(
     handover_id: Id,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    try:
-        async with attempt(session):
-            await handovers.decline(
-                session, viewer.actor, handover_id, reason.strip() or None, now=state.clock()
-            )
-    except AppError as error:
-        message = error.message(page_locale(request))
-        refusal = Refusal("handover", handover_id, message, error.status, {"reason": reason})
-        return await _page(request, session, state, viewer, refusal=refusal)
-    return go(state, "/app?answered=declined")
+    async def act(viewer: Viewer) -> Response:
+        await handovers.decline(
+            session, viewer.actor, handover_id, reason.strip() or None, now=state.clock()
+        )
+        return go(state, "/app?answered=declined")
+
+    refused = _on_home(request, session, state, "handover", handover_id, {"reason": reason})
+    return await answer(request, session, state, act, refused)

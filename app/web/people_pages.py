@@ -18,7 +18,7 @@ from app.kit.fields import Id
 from app.people import service as people
 from app.people.schemas import PersonCreate
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -110,9 +110,6 @@ async def add_person(
     password: Annotated[str, Form(max_length=1000)] = "",
     confirm_name: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    viewer = await _manager(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     locale = page_locale(request)
     values = {
         "full_name": full_name,
@@ -122,7 +119,8 @@ async def add_person(
         "role_title": role_title,
         "photo_url": photo_url,
     }
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         try:
             data = PersonCreate(
                 full_name=full_name,
@@ -136,9 +134,10 @@ async def add_person(
             )
         except ValidationError as invalid:
             raise validation_to_app_error(RequestValidationError(invalid.errors())) from None
-        async with attempt(session):
-            person, _, _ = await people.create(session, viewer.actor, data, now=state.clock())
-    except AppError as error:
+        person, _, _ = await people.create(session, viewer.actor, data, now=state.clock())
+        return go(state, f"/app/people?done=added#person-{person.id}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         field, message = _refusal(error, locale)
         confirmable = False
         if error.code == "name_refused":
@@ -153,7 +152,8 @@ async def add_person(
             confirmable=confirmable,
             status_code=error.status,
         )
-    return go(state, f"/app/people?done=added#person-{person.id}")
+
+    return await answer(request, session, state, act, refused, find=_manager)
 
 
 @router.post("/app/people/{person_id}/attest")
@@ -166,11 +166,9 @@ async def attest(
     note: Annotated[str, Form(max_length=1000)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    viewer = await _manager(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     locale = page_locale(request)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         try:
             chosen = identity.AttestMethod(method)
         except ValueError:
@@ -182,20 +180,21 @@ async def attest(
                     "fr": "choisissez comment vous avez vérifié le nom",
                 },
             ) from None
-        async with attempt(session):
-            person, _ = await people.get(session, viewer.actor, person_id)
-            check = await people.check_name(session, viewer.actor.organisation_id, person.full_name)
-            await identity.attest(
-                session,
-                viewer.actor,
-                person,
-                method=chosen,
-                note=note.strip() or None,
-                confirm=bool(confirm),
-                name_check=check,
-                now=state.clock(),
-            )
-    except AppError as error:
+        person, _ = await people.get(session, viewer.actor, person_id)
+        check = await people.check_name(session, viewer.actor.organisation_id, person.full_name)
+        await identity.attest(
+            session,
+            viewer.actor,
+            person,
+            method=chosen,
+            note=note.strip() or None,
+            confirm=bool(confirm),
+            name_check=check,
+            now=state.clock(),
+        )
+        return go(state, f"/app/people?done=attested#person-{person_id}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await _page(
             request,
             session,
@@ -205,7 +204,8 @@ async def attest(
             person_values={"method": method, "note": note, "needs_confirm": error.code},
             status_code=error.status,
         )
-    return go(state, f"/app/people?done=attested#person-{person_id}")
+
+    return await answer(request, session, state, act, refused, find=_manager)
 
 
 @router.post("/app/people/{person_id}/withdraw")
@@ -216,19 +216,18 @@ async def withdraw(
     person_id: Id,
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    viewer = await _manager(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     locale = page_locale(request)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         if not reason.strip():
             raise AppError("field_required", field="reason")
-        async with attempt(session):
-            person, _ = await people.get(session, viewer.actor, person_id)
-            await identity.withdraw(
-                session, viewer.actor, person, reason=reason.strip(), now=state.clock()
-            )
-    except AppError as error:
+        person, _ = await people.get(session, viewer.actor, person_id)
+        await identity.withdraw(
+            session, viewer.actor, person, reason=reason.strip(), now=state.clock()
+        )
+        return go(state, f"/app/people?done=withdrawn#person-{person_id}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await _page(
             request,
             session,
@@ -238,4 +237,5 @@ async def withdraw(
             person_values={"reason": reason, "withdraw": "1"},
             status_code=error.status,
         )
-    return go(state, f"/app/people?done=withdrawn#person-{person_id}")
+
+    return await answer(request, session, state, act, refused, find=_manager)

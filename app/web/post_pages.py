@@ -20,13 +20,15 @@ from app.db import read_only, unit_of_work
 from app.deliveries import service as deliveries
 from app.deliveries.states import NOT_STARTED, DeliveryStatus, PostStatus
 from app.errors import AppError
+from app.handovers import service as handovers
+from app.handovers.schemas import HandoverStatus
 from app.kit.fields import Id
 from app.kit.time import as_utc
 from app.people import service as people
 from app.posts import service as posts
 from app.posts.schemas import DeliveryRead
 from app.state import AppState
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -96,9 +98,28 @@ async def _detail(
         can_edit=mine and waiting and post.status in (PostStatus.SCHEDULED, PostStatus.HELD),
         can_cancel=(mine or viewer.is_manager) and waiting,
         can_decide=mine or viewer.is_manager,
+        take_over_url=await _take_over_url(session, viewer, post.id, post.client_id, post.author.id)
+        if post.status == PostStatus.HELD and not mine
+        else None,
         refusal=refusal,
         notice=request.query_params.get("done"),
     )
+
+
+async def _take_over_url(
+    session: AsyncSession, viewer: Viewer, post_id: int, client_id: int, author_id: int
+) -> str | None:
+    """Where the viewer takes over a held post: when a handover of its client from its author
+    to the viewer took effect (the service checks again that it held this post)."""
+    for handover in await handovers.list_handovers(
+        session, viewer.actor, client_id=client_id, status=HandoverStatus.EFFECTIVE
+    ):
+        if (
+            handover.outgoing_person_id == author_id
+            and handover.incoming_person_id == viewer.actor.person_id
+        ):
+            return f"/app/handovers/{handover.id}/posts/{post_id}/take-over"
+    return None
 
 
 @router.get("/app/posts/{post_id}")
@@ -109,52 +130,95 @@ async def detail(request: Request, session: Session, state: State, post_id: Id) 
     return await _detail(request, session, viewer, post_id)
 
 
-@router.post("/app/posts/{post_id}/cancel")
-async def cancel(request: Request, session: Session, state: State, post_id: Id) -> Response:
+async def _confirm_cancel(
+    request: Request, session: AsyncSession, viewer: Viewer, post_id: int
+) -> Response:
+    post = (await posts.read_many(session, [await posts.get(session, viewer.actor, post_id)]))[0]
+    client = await clients.get(session, viewer.actor, post.client_id)
+    found = await channels.get_many(session, [d.channel_id for d in post.deliveries])
+    return render(
+        "web/post_cancel.html",
+        locale=page_locale(request),
+        request=request,
+        section="posts",
+        post=post,
+        zone=client.timezone,
+        client_name=client.name,
+        channel_names=[
+            found[d.channel_id].name
+            for d in post.deliveries
+            if d.status in NOT_STARTED and d.channel_id in found
+        ],
+    )
+
+
+@router.get("/app/posts/{post_id}/cancel")
+async def cancel_question(
+    request: Request, session: Session, state: State, post_id: Id
+) -> Response:
+    """Cancelling asks first: this page says what would not go out, and where."""
     viewer = await viewer_of(request, session, state)
     if viewer is None:
         return go(state, "/login")
-    try:
-        async with attempt(session):
-            await posts.cancel(session, viewer.actor, post_id, now=state.clock())
-    except AppError as error:
+    return await _confirm_cancel(request, session, viewer, post_id)
+
+
+@router.post("/app/posts/{post_id}/cancel")
+async def cancel(
+    request: Request,
+    session: Session,
+    state: State,
+    post_id: Id,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Cancels once confirmed (`confirmed=yes`, the question page's button); without it, asks."""
+
+    async def act(viewer: Viewer) -> Response:
+        if confirmed != "yes":
+            return await _confirm_cancel(request, session, viewer, post_id)
+        await posts.cancel(session, viewer.actor, post_id, now=state.clock())
+        return go(state, f"/app/posts/{post_id}?done=cancelled")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         message = error.message(page_locale(request))
         return await _detail(
             request, session, viewer, post_id, refusal=("post", message), status_code=error.status
         )
-    return go(state, f"/app/posts/{post_id}?done=cancelled")
+
+    return await answer(request, session, state, act, refused)
 
 
 async def _decided(
     request: Request,
     session: AsyncSession,
     state: AppState,
-    viewer: Viewer,
     delivery_id: Id,
     post_id: Id,
     *,
     published: bool,
     external_url: str,
 ) -> Response:
-    try:
-        async with attempt(session):
-            if published:
-                await deliveries.confirm_published(
-                    session,
-                    viewer.actor,
-                    delivery_id,
-                    external_url=external_url.strip() or None,
-                    now=state.clock(),
-                )
-            else:
-                await deliveries.publish_again(
-                    session,
-                    viewer.actor,
-                    delivery_id,
-                    default_minutes=state.settings.publish_deadline_minutes,
-                    now=state.clock(),
-                )
-    except AppError as error:
+    async def act(viewer: Viewer) -> Response:
+        await posts.get(session, viewer.actor, post_id)
+        if published:
+            await deliveries.confirm_published(
+                session,
+                viewer.actor,
+                delivery_id,
+                external_url=external_url.strip() or None,
+                now=state.clock(),
+            )
+        else:
+            await deliveries.publish_again(
+                session,
+                viewer.actor,
+                delivery_id,
+                default_minutes=state.settings.publish_deadline_minutes,
+                now=state.clock(),
+            )
+        return go(state, f"/app/posts/{post_id}?done={'confirmed' if published else 'again'}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         return await _detail(
             request,
             session,
@@ -163,7 +227,8 @@ async def _decided(
             refusal=(f"delivery-{delivery_id}", error.message(page_locale(request))),
             status_code=error.status,
         )
-    return go(state, f"/app/posts/{post_id}?done={'confirmed' if published else 'again'}")
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/posts/{post_id}/deliveries/{delivery_id}/confirm-published")
@@ -175,19 +240,8 @@ async def confirm_published(
     delivery_id: Id,
     external_url: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    await posts.get(session, viewer.actor, post_id)
     return await _decided(
-        request,
-        session,
-        state,
-        viewer,
-        delivery_id,
-        post_id,
-        published=True,
-        external_url=external_url,
+        request, session, state, delivery_id, post_id, published=True, external_url=external_url
     )
 
 
@@ -195,12 +249,8 @@ async def confirm_published(
 async def publish_again(
     request: Request, session: Session, state: State, post_id: Id, delivery_id: Id
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    await posts.get(session, viewer.actor, post_id)
     return await _decided(
-        request, session, state, viewer, delivery_id, post_id, published=False, external_url=""
+        request, session, state, delivery_id, post_id, published=False, external_url=""
     )
 
 

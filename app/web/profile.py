@@ -15,7 +15,7 @@ from app.errors import AppError, validation_to_app_error
 from app.kit.passwords import verify_password
 from app.people import service as people
 from app.people.schemas import PersonUpdate
-from app.web.common import Viewer, attempt, go, start_session, viewer_of
+from app.web.common import Viewer, answer, go, start_session, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -78,27 +78,33 @@ async def save_profile(
     photo_url: Annotated[str, Form(max_length=2000)] = "",
     locale: Annotated[str, Form(max_length=10)] = "en",
 ) -> Response:
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     values = {
         "short_name": short_name,
         "role_title": role_title,
         "photo_url": photo_url,
         "locale": locale,
     }
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         data = _update(
             short_name=short_name.strip() or None,
             role_title=role_title.strip() or None,
             photo_url=photo_url.strip() or None,
             locale=locale,
         )
-        async with attempt(session):
-            await people.update(
-                session, viewer.actor, viewer.actor.person_id, data, now=state.clock()
-            )
-    except AppError as error:
+        await people.update(session, viewer.actor, viewer.actor.person_id, data, now=state.clock())
+        response = go(state, "/app/profile?done=saved")
+        # The language chosen here is the one the pages speak from now on.
+        response.set_cookie(
+            "lang",
+            data.locale or "en",
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=state.settings.cookies_secure,
+        )
+        return response
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         message = error.message(page_locale(request))
         return await _page(
             request,
@@ -108,16 +114,8 @@ async def save_profile(
             errors={error.field or "form": message},
             status_code=error.status,
         )
-    response = go(state, "/app/profile?done=saved")
-    # The language chosen here is the one the pages speak from now on.
-    response.set_cookie(
-        "lang",
-        data.locale or "en",
-        max_age=365 * 24 * 3600,
-        samesite="lax",
-        secure=state.settings.cookies_secure,
-    )
-    return response
+
+    return await answer(request, session, state, act, refused)
 
 
 @router.post("/app/profile/password")
@@ -130,11 +128,9 @@ async def change_password(
 ) -> Response:
     """A new password ends every session of the person (a stolen cookie stops working); this
     browser gets a new one."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     locale = page_locale(request)
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         person, _ = await people.get(session, viewer.actor, viewer.actor.person_id)
         if not verify_password(person.password_hash, current_password):
             raise AppError(
@@ -146,11 +142,12 @@ async def change_password(
                 },
             )
         data = _update(password=new_password)
-        async with attempt(session):
-            await people.update(
-                session, viewer.actor, viewer.actor.person_id, data, now=state.clock()
-            )
-    except AppError as error:
+        await people.update(session, viewer.actor, viewer.actor.person_id, data, now=state.clock())
+        response = go(state, "/app/profile?done=password")
+        await start_session(request, session, state, viewer.actor, response)
+        return response
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         field = "current_password" if error.field == "current_password" else "new_password"
         return await _page(
             request,
@@ -159,6 +156,5 @@ async def change_password(
             errors={field: error.message(locale)},
             status_code=error.status,
         )
-    response = go(state, "/app/profile?done=password")
-    await start_session(request, session, state, viewer.actor, response)
-    return response
+
+    return await answer(request, session, state, act, refused)

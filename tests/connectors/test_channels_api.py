@@ -60,6 +60,8 @@ async def test_a_facebook_page_channel_is_created_and_never_shows_its_token(
     assert checked == {
         "ok": True,
         "detail": "page Boulangerie Corre: a Page access token with pages_manage_posts",
+        "code": "facebook.page_token",
+        "params": {"page": "Boulangerie Corre", "permission": "pages_manage_posts"},
         "status": "active",
         "released": 0,
     }
