@@ -30,8 +30,10 @@ unless they contain "--", which the key never does. `reconcile` searches for the
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import time
 from typing import Any, ClassVar
 
 import httpx
@@ -41,6 +43,8 @@ from connectors.base import (
     ChannelContext,
     CheckResult,
     Connector,
+    ConnectorError,
+    HostServices,
     OutgoingPost,
     PermanentError,
     PublishResult,
@@ -88,11 +92,19 @@ class WordPressConnector(Connector):
         max_length=None, supports_title=True, supports_link=True, supports_html=True
     )
 
+    def __init__(self, host: HostServices) -> None:
+        super().__init__(host)
+        self._found_authors: dict[tuple[str, ...], tuple[float, Attribution]] = {}
+
     async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
         config, _ = _settings(channel)
         payload = self._article(config, post)
         attribution = await self._attribution(channel, post.signature)
-        created = await self._write(channel, "posts", payload, attribution)
+        try:
+            created = await self._write(channel, "posts", payload, attribution)
+        except ConnectorError:
+            self._found_authors.pop(_author_key(channel, post.signature), None)
+            raise
         if not isinstance(created, dict) or created.get("id") is None:
             raise UnknownOutcome(
                 "the site answered without a WordPress post; check the site address"
@@ -197,10 +209,20 @@ class WordPressConnector(Connector):
         mapped = config.author_ids.get(signature.person_id or 0)
         if mapped is not None:
             return Attribution(mapped, f"user {mapped}", "mapped by hand")
+        # The user found by e-mail is remembered for a few minutes, so a burst does not ask
+        # WordPress who the author is before every post; a refused write forgets it.
+        key = _author_key(channel, signature)
+        remembered = self._found_authors.get(key)
+        if remembered is not None and time.monotonic() - remembered[0] < AUTHOR_MEMORY_SECONDS:
+            return remembered[1]
         account = await self._account(channel)
         attribution = await self._resolve(
             channel, account, signature.person_id, signature.email, signature.full_name
         )
+        if not attribution.problem:
+            if len(self._found_authors) >= 4096:
+                self._found_authors.clear()
+            self._found_authors[key] = (time.monotonic(), attribution)
         if attribution.problem:
             raise AuthorNotMapped(
                 f"WordPress would show “{attribution.shown}” as the author of "
@@ -395,6 +417,27 @@ def _link_paragraph(link: str | None) -> str:
         return ""
     href = html.escape(link, quote=True)
     return f'<p><a href="{href}">{html.escape(link)}</a></p>'
+
+
+AUTHOR_MEMORY_SECONDS = 300.0
+
+
+def _author_key(channel: ChannelContext, signature: Signature) -> tuple[str, ...]:
+    """Which author lookup a remembered answer is for: the same channel, site, account,
+    password and person (a new password or address asks again)."""
+    config, _ = _settings(channel)
+    credentials = channel.credentials
+    assert isinstance(credentials, WordPressCredentials)
+    secret = hashlib.sha256(credentials.application_password.get_secret_value().encode())
+    return (
+        str(channel.channel_id),
+        str(config.site_url),
+        credentials.username,
+        secret.hexdigest(),
+        str(signature.person_id),
+        signature.email or "",
+        str(config.accept_account_author),
+    )
 
 
 def _settings(channel: ChannelContext) -> tuple[WordPressConfig, httpx.BasicAuth]:

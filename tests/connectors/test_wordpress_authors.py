@@ -63,6 +63,40 @@ async def test_a_hand_set_mapping_wins_and_needs_no_look_up() -> None:
     assert json.loads(recorder.requests[0].content)["author"] == 8
 
 
+async def test_a_burst_asks_wordpress_who_the_author_is_once() -> None:
+    # Each look-up costs the destination's latency: a burst of one signer's posts looks the
+    # user up once, then only publishes.
+    site = agency_site()
+    async with connected(WordPressConnector, site) as (connector, recorder):
+        for n in range(3):
+            post = outgoing(WordPressConnector, idempotency_key=f"byline-delivery-{n + 1}")
+            await connector.deliver(wordpress_context(), post)
+    paths = [request.url.path.rsplit("/wp/v2/", 1)[-1] for request in recorder.requests]
+    assert paths.count("posts") == 3
+    assert len(paths) == 3 + paths.count("users/me") + paths.count("users") == 5
+    assert [site.shown_author(post) for post in site.posts] == ["Mauricette Raoul"] * 3
+
+
+async def test_a_refused_write_forgets_the_author_it_found() -> None:
+    site = agency_site()
+    async with connected(WordPressConnector, site) as (connector, recorder):
+        await connector.deliver(wordpress_context(), outgoing(WordPressConnector))
+        site.users = [user for user in site.users if user.id != 7]  # her user was deleted
+        with pytest.raises(AuthorNotMapped, match="does not exist"):
+            await connector.deliver(
+                wordpress_context(),
+                outgoing(WordPressConnector, idempotency_key="byline-delivery-2"),
+            )
+        asked = len(recorder.requests)
+        with pytest.raises(AuthorNotMapped):
+            await connector.deliver(
+                wordpress_context(),
+                outgoing(WordPressConnector, idempotency_key="byline-delivery-3"),
+            )
+    assert len(recorder.requests) > asked, "the next post did not ask WordPress again"
+    assert len(site.posts) == 1
+
+
 async def test_an_author_without_a_wordpress_user_is_held_not_published_as_agency() -> None:
     site = agency_site()
     post = outgoing(WordPressConnector)
