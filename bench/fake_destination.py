@@ -11,7 +11,8 @@ Any path prefix is a site: http://127.0.0.1:N/site-3 is one WordPress, /site-4 a
   `<!-- byline:KEY -->` comment the connector appends (or under its title when it has none).
 * GET {site}/wp-json/wp/v2/posts?search=KEY: the stored posts whose content holds KEY (what the
   connector's `reconcile` asks after an unknown outcome).
-* GET {site}/wp-json/wp/v2/users/me: a user (what the connector's `check` asks).
+* GET {site}/wp-json/wp/v2/users/me: the account, an editor (what the connector's `check` asks).
+* GET {site}/wp-json/wp/v2/users?search=: the signer's own user, found by e-mail.
 * Anything under /wp-json without HTTP Basic credentials: 401 `rest_not_logged_in`.
 
 For the benchmark itself, without latency: GET /_bench/stats (every key → the times, in epoch
@@ -69,7 +70,21 @@ class Destination:
             search = query.get("search", [""])[0]
             return 200, [post for post in self.posts if search in post["content"]["raw"]]
         if route == "users/me" and method == "GET":
-            return 200, {"id": 1, "name": "Bench Publisher", "slug": "bench"}
+            # The agency's account (an editor), which sets each post's author to the signer.
+            return 200, {
+                "id": 1,
+                "name": "Bench Publisher",
+                "slug": "bench",
+                "email": "web@cl-consult.fr",
+                "roles": ["editor"],
+                "capabilities": {
+                    name: True
+                    for name in ("edit_posts", "publish_posts", "edit_others_posts", "list_users")
+                },
+            }
+        if route == "users" and method == "GET":
+            search = query.get("search", [""])[0].casefold()
+            return 200, [user for user in _USERS if search and search in user["email"]]
         return 404, _wp_error("rest_no_route", "No route was found.", 404)
 
     def _create(self, site: str, body: bytes) -> tuple[int, Any]:
@@ -91,6 +106,11 @@ class Destination:
         # Counted when answered: the moment the sender learns it went out.
         self.received[marked.group(1) if marked else f"title:{title}"].append(time.time())
         return 201, post
+
+
+_USERS = [
+    {"id": 7, "name": "Mauricette Raoul", "slug": "mraoul", "email": "mauricette@cl-consult.fr"}
+]
 
 
 def _wp_error(code: str, message: str, status: int) -> dict[str, Any]:
