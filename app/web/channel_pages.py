@@ -20,7 +20,7 @@ from app.errors import AppError
 from app.kit.fields import Id
 from app.state import AppState
 from app.web.clients_pages import CHANNEL_KINDS, Refused, client_page, validated
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale
 
 router = APIRouter()
@@ -141,29 +141,33 @@ async def reconnect_channel(
 ) -> Response:
     """New credentials (nothing is looked up: the channel's addresses stay as they were); a
     check then releases what the channel held."""
-    viewer = await viewer_of(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
-    channel = await channels.get(session, viewer.actor, channel_id)
-    try:
+    client_ids: list[int] = []
+
+    async def act(viewer: Viewer) -> Response:
+        channel = await channels.get(session, viewer.actor, channel_id)
+        client_ids.append(channel.client_id)
         _, credentials = _settings(channel.kind, "", "", username, secret)
         data = validated(ChannelUpdate, credentials=credentials)
-        async with attempt(session):
-            await channels.update(
-                session,
-                viewer.actor,
-                channel_id,
-                data,
-                registry=state.registry,
-                fernet=state.fernet,
-                now=state.clock(),
-            )
-    except AppError as error:
-        refused = Refused.of(
+        await channels.update(
+            session,
+            viewer.actor,
+            channel_id,
+            data,
+            registry=state.registry,
+            fernet=state.fernet,
+            now=state.clock(),
+        )
+        return go(state, f"/app/clients/{client_ids[0]}?done=reconnected#channel-{channel_id}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
+        if not client_ids:
+            raise error  # no such channel for the viewer: an error page, not a form's refusal
+        shown = Refused.of(
             f"reconnect-{channel_id}", error, page_locale(request), {"username": username}
         )
-        return await client_page(request, session, state, viewer, channel.client_id, refused)
-    return go(state, f"/app/clients/{channel.client_id}?done=reconnected#channel-{channel_id}")
+        return await client_page(request, session, state, viewer, client_ids[0], shown)
+
+    return await answer(request, session, state, act, refused)
 
 
 _AUTHOR_FIELD = "author_"

@@ -16,8 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.dependencies import Session, State
+from app.aftercare import service as aftercare
 from app.channels import service as channels
 from app.clients import service as clients
+from app.db import unit_of_work
+from app.deliveries.states import DeliveryStatus
 from app.engagements import service as engagements
 from app.engagements.schemas import EngagementStatus
 from app.errors import AppError, validation_to_app_error
@@ -25,7 +28,7 @@ from app.kit.fields import Id
 from app.kit.time import as_utc
 from app.models import Client
 from app.posts import service as posts
-from app.posts.schemas import ChannelPreview, PostCreate, PostUpdate
+from app.posts.schemas import ChannelPreview, PostCreate, PostRead, PostUpdate
 from app.state import AppState
 from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
@@ -185,8 +188,12 @@ async def page(
     )
 
 
-def _editing(post_id: int) -> Purpose:
-    return Purpose("edit", f"/app/posts/{post_id}/edit", f"/app/posts/{post_id}")
+def _editing(post_id: int, published: bool = False) -> Purpose:
+    return Purpose(
+        "edit_published" if published else "edit",
+        f"/app/posts/{post_id}/edit",
+        f"/app/posts/{post_id}",
+    )
 
 
 @router.get("/app/compose")
@@ -295,13 +302,19 @@ async def edit(request: Request, session: Session, state: State, post_id: Id) ->
         date=day,
         time=hour,
     )
-    return await page(request, session, state, viewer, draft, purpose=_editing(post_id))
+    published = any(d.status == DeliveryStatus.PUBLISHED for d in post.deliveries)
+    return await page(request, session, state, viewer, draft, purpose=_editing(post_id, published))
+
+
+async def _read(session: AsyncSession, viewer: Viewer, post_id: int) -> tuple[PostRead, bool]:
+    """The post, and whether it went out on a channel (its edit then changes its words only)."""
+    [post] = await posts.read_many(session, [await posts.get(session, viewer.actor, post_id)])
+    return post, any(d.status == DeliveryStatus.PUBLISHED for d in post.deliveries)
 
 
 @router.post("/app/posts/{post_id}/edit")
 async def edit_submit(
     request: Request,
-    session: Session,
     state: State,
     post_id: Id,
     channel_ids: Annotated[list[str] | None, Form(max_length=20)] = None,
@@ -312,25 +325,36 @@ async def edit_submit(
     time: Annotated[str, Form(max_length=8)] = "",
     action: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """The author changes the post before it goes out; it is signed again. An unchanged time is
-    not sent, so that a post due in a minute can still have its text corrected."""
+    """The author changes the post; it is signed again. Before it goes out an unchanged time is
+    not sent, so that a post due in a minute can still have its text corrected. Once it went
+    out, only its words change (the form sends no time or channels) and each channel it is
+    published on is then sent the edit, with no transaction open while a channel answers (as
+    PATCH /api/v1/posts/{id} does): the post's page says what each channel did."""
+    sent: list[Viewer] = []
 
     async def act(viewer: Viewer) -> Response:
-        post = await posts.get(session, viewer.actor, post_id)
-        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
+        post, published = await _read(session, viewer, post_id)
+        draft = _draft_of(post, published, channel_ids, title, body, link, date, time)
         if action == "preview":
             previews = await preview(session, state, viewer, draft)
             return await page(
-                request, session, state, viewer, draft, previews=previews, purpose=_editing(post_id)
+                request,
+                session,
+                state,
+                viewer,
+                draft,
+                previews=previews,
+                purpose=_editing(post_id, published),
             )
         changes: dict[str, Any] = {
-            "channel_ids": draft.channels(),
             "title": title.strip() or None,
             "body": body,
             "link": link.strip() or None,
         }
-        if (date, time) != local_parts(post.scheduled_at, post.scheduled_zone):
-            changes["scheduled_at"] = draft.scheduled_at()
+        if not published:
+            changes["channel_ids"] = draft.channels()
+            if (date, time) != local_parts(post.scheduled_at, post.scheduled_zone):
+                changes["scheduled_at"] = draft.scheduled_at()
         await posts.update(
             session,
             viewer.actor,
@@ -340,11 +364,14 @@ async def edit_submit(
             base_url=state.settings.base_url,
             now=state.clock(),
         )
+        if published:
+            sent.append(viewer)
+            return go(state, f"/app/posts/{post_id}?done=edited")
         return go(state, f"/app/posts/{post_id}?done=saved")
 
     async def refused(viewer: Viewer, error: AppError) -> Response:
-        post = await posts.get(session, viewer.actor, post_id)
-        draft = Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)
+        post, published = await _read(session, viewer, post_id)
+        draft = _draft_of(post, published, channel_ids, title, body, link, date, time)
         return await page(
             request,
             session,
@@ -352,8 +379,30 @@ async def edit_submit(
             viewer,
             draft,
             errors={field_of(error): error.message(page_locale(request))},
-            purpose=_editing(post_id),
+            purpose=_editing(post_id, published),
             status_code=error.status,
         )
 
-    return await answer(request, session, state, act, refused)
+    async with unit_of_work(state.session_factory) as session:
+        response = await answer(request, session, state, act, refused)
+    if sent:
+        await aftercare.revise_all(state, sent[0].actor, post_id)
+    return response
+
+
+def _draft_of(
+    post: PostRead,
+    published: bool,
+    channel_ids: list[str] | None,
+    title: str,
+    body: str,
+    link: str,
+    date: str,
+    time: str,
+) -> Draft:
+    """The form as sent; for a published post, its time and channels as they are (the form
+    shows them, and cannot change them)."""
+    if published:
+        channel_ids = [str(d.channel_id) for d in post.deliveries if d.status != "cancelled"]
+        date, time = local_parts(post.scheduled_at, post.scheduled_zone)
+    return Draft(str(post.client_id), tuple(channel_ids or ()), title, body, link, date, time)

@@ -21,7 +21,7 @@ from app.kit.fields import Id
 from app.people import service as people
 from app.state import AppState
 from app.web.clients_pages import validated
-from app.web.common import Viewer, attempt, go, viewer_of
+from app.web.common import Viewer, answer, go, viewer_of
 from app.web.rendering import page_locale, render
 
 router = APIRouter()
@@ -90,9 +90,6 @@ async def leave(
     effective_at: Annotated[str, Form(max_length=40)] = "",
     zone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    viewer = await _manager(request, session, state)
-    if viewer is None:
-        return go(state, "/login")
     form = await request.form()
     # One select per client, named successor-<client id>; an empty choice: nobody.
     chosen = {
@@ -104,7 +101,8 @@ async def leave(
         f"successor-{k}": v for k, v in chosen.items()
     }
     now = state.clock()
-    try:
+
+    async def act(viewer: Viewer) -> Response:
         when = None
         if effective_at.strip():
             if zone and not clients.valid_zone(zone):
@@ -117,9 +115,10 @@ async def leave(
             if person
         ]
         data = validated(Leave, successors=successors, effective_at=when)
-        async with attempt(session):
-            await handovers.leave(session, viewer.actor, person_id, data, now=now)
-    except AppError as error:
+        await handovers.leave(session, viewer.actor, person_id, data, now=now)
+        return go(state, f"/app/people?done=left#person-{person_id}")
+
+    async def refused(viewer: Viewer, error: AppError) -> Response:
         where = error.field or "form"
         if where.startswith("successors."):
             # successors.<index>.person_id → the select of that client.
@@ -135,4 +134,5 @@ async def leave(
             errors={where: error.message(page_locale(request))},
             status_code=error.status,
         )
-    return go(state, f"/app/people?done=left#person-{person_id}")
+
+    return await answer(request, session, state, act, refused, find=_manager)

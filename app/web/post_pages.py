@@ -1,7 +1,7 @@
 """A post's pages: the list with its filters, and the detail, where each delivery says in words
 what happened to it and offers what a person can do (confirm it was published or publish it
-again when its outcome is unknown, cancel, edit before it goes out, re-sync or take down what
-went out). The same services as
+again when its outcome is unknown, cancel, edit (before it goes out; once it went out, its words,
+and each channel says whether it took the edit), re-sync or take down what went out). The same services as
 /api/v1/posts and /api/v1/deliveries; a refusal shows on the page, next to what it refuses."""
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -79,7 +79,15 @@ async def _detail(
     client = await clients.get(session, viewer.actor, post.client_id)
     found = await channels.get_many(session, [d.channel_id for d in post.deliveries])
     waiting = any(d.status in NOT_STARTED for d in post.deliveries)
+    went_out = any(d.status == _S.PUBLISHED for d in post.deliveries)
     mine = post.author.id == viewer.actor.person_id
+    state: AppState = request.app.state.byline
+    registry = state.registry
+    updatable: set[int] = set()
+    for channel in found.values():
+        connector_class = registry.get_class(channel.kind)
+        if connector_class is not None and connector_class.can_update():
+            updatable.add(channel.id)
     return render(
         "web/post.html",
         locale=page_locale(request),
@@ -95,7 +103,9 @@ async def _detail(
             d.id: reason_kind(d, found[d.channel_id].status if d.channel_id in found else None)
             for d in post.deliveries
         },
-        can_edit=mine and waiting and post.status in (PostStatus.SCHEDULED, PostStatus.HELD),
+        can_edit=mine
+        and (went_out or (waiting and post.status in (PostStatus.SCHEDULED, PostStatus.HELD))),
+        updatable=updatable,
         can_cancel=(mine or viewer.is_manager) and waiting,
         can_decide=mine or viewer.is_manager,
         take_over_url=await _take_over_url(session, viewer, post.id, post.client_id, post.author.id)
@@ -339,9 +349,10 @@ async def post_list(
 async def after_publishing(
     request: Request, state: State, post_id: Id, delivery_id: Id, action: str
 ) -> Response:
-    """Re-sync a published delivery, or take its post down from the channel. The channel is
-    asked with no transaction open (no request session here: each step has its own)."""
-    if action not in ("resync", "remove"):
+    """Re-sync a published delivery, take its post down from the channel, or send it an edit
+    it did not take ("update"). The channel is asked with no transaction open (no request
+    session here: each step has its own)."""
+    if action not in ("resync", "remove", "update"):
         raise AppError("route_not_found")
     async with unit_of_work(state.session_factory) as session:
         viewer = await viewer_of(request, session, state)
@@ -352,6 +363,8 @@ async def after_publishing(
     try:
         if action == "resync":
             await aftercare.resync(state, viewer.actor, delivery_id)
+        elif action == "update":
+            await aftercare.revise(state, viewer.actor, delivery_id)
         else:
             await aftercare.remove(state, viewer.actor, delivery_id)
     except AppError as error:
@@ -364,5 +377,5 @@ async def after_publishing(
                 refusal=(f"delivery-{delivery_id}", error.message(page_locale(request))),
                 status_code=error.status,
             )
-    done = "resynced" if action == "resync" else "taken_down"
+    done = {"resync": "resynced", "remove": "taken_down", "update": "edited"}[action]
     return go(state, f"/app/posts/{post_id}?done={done}")
