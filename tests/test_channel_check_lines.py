@@ -157,3 +157,13 @@ def test_a_line_byline_has_no_words_for_keeps_the_connector_s_english() -> None:
     assert check_detail("ghost.author_user", {"person": "X"}, "X signs as Ghost user Y", "fr") == (
         "X signs as Ghost user Y"
     )
+
+
+async def test_a_wrong_application_password_is_told_in_french(make_app: AppFactory) -> None:
+    site = FakeWordPress(
+        users=[WPUser(1, WP_USER, "agency", "web@cl-consult.fr", "administrator", "revoked")]
+    )
+    text, answer = await _check(make_app, site, WORDPRESS)
+    assert "Il ne répond pas : WordPress a refusé le compte : le mot de passe d’application" in text
+    assert "(HTTP 401 (incorrect_password))" in text and "refused the account" not in text
+    assert answer["code"] == "wordpress.refused.incorrect_password"

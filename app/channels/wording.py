@@ -26,6 +26,37 @@ CHECK_DETAILS: dict[str, str] = {
         "page {page}: the token is this Page's; Facebook did not say whether it has {permission}"
     ),
     "wordpress.signed_in_as": N_("signed in as {account}"),
+    "wordpress.refused.incorrect_password": N_(
+        "WordPress refused the account: the application password is wrong or was revoked ({detail}). To fix: create a new one in wp-admin (Users → Profile → Application Passwords) and reconnect the channel with it"
+    ),
+    "wordpress.refused.invalid_username": N_(
+        "WordPress refused the account: WordPress has no user with this username ({detail}). To fix: reconnect the channel with the WordPress login (not the application password's name)"
+    ),
+    "wordpress.refused.invalid_email": N_(
+        "WordPress refused the account: WordPress has no user with this e-mail address ({detail}). To fix: reconnect the channel with the WordPress login"
+    ),
+    "wordpress.refused.application_passwords_disabled": N_(
+        "WordPress refused the account: Application Passwords are turned off on this site (they need https, or a plugin turns them off) ({detail}). To fix: turn them on in WordPress, then reconnect the channel"
+    ),
+    "wordpress.refused.application_passwords_disabled_for_user": N_(
+        "WordPress refused the account: Application Passwords are turned off for this account ({detail}). To fix: ask the site's administrator to allow them, or reconnect with another account"
+    ),
+    "wordpress.refused.rest_not_logged_in": N_(
+        "WordPress refused the account: WordPress did not sign the account in: the username or the application password is wrong, or the web server drops the Authorization header before WordPress sees it ({detail}). To fix: check both and reconnect the channel; if they are right, have the web server pass the Authorization header on to PHP"
+    ),
+    "wordpress.refused.rest_cannot_publish": N_(
+        "WordPress refused the account: the account may write posts but not publish them (a Contributor) ({detail}). To fix: give it the Author role or higher in WordPress, or reconnect with such an account"
+    ),
+    "wordpress.refused.cannot_write": N_(
+        "WordPress refused the request: the account may not write posts here ({detail}). Reconnect the channel with the username and an Application Password of an account that can publish posts"
+    ),
+    "wordpress.refused.forbidden": N_(
+        "WordPress refused the account ({detail}). Reconnect the channel with the username and an Application Password of an account that can publish posts"
+    ),
+    "wordpress.not_a_rest_api": N_(
+        "{site} does not answer as a WordPress REST API; check the address"
+    ),
+    "ghost.not_a_site": N_("{site} does not answer as a Ghost site; check it"),
     "wordpress.signed_in_as_role": N_("signed in as {account} ({role})"),
     "wordpress.cannot_publish": N_(
         "{account} cannot publish posts (WordPress's {capability} capability): give it the Author role or higher in WordPress, or reconnect the channel with such an account"

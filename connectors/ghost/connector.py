@@ -131,7 +131,11 @@ class GhostConnector(Connector):
         site = await self._read(channel, "site/", {}, signed=False)
         described = site.get("site")
         if not isinstance(described, dict):
-            raise PermanentError(f"{config.site_url} does not answer as a Ghost site; check it")
+            raise PermanentError(
+                f"{config.site_url} does not answer as a Ghost site; check it",
+                code="ghost.not_a_site",
+                params={"site": str(config.site_url)},
+            )
         listing = await self._read(channel, "users/", {"limit": "all", "include": "roles"})
         users = [user for user in listing.get("users") or [] if isinstance(user, dict)]
         title = plain(described.get("title")) or str(config.site_url)

@@ -349,7 +349,9 @@ class WordPressConnector(Connector):
         account = account_of(await self._get(channel, "users/me", {"context": "edit"}))
         if account is None:
             raise PermanentError(
-                f"{config.site_url} does not answer as a WordPress REST API; check the address"
+                f"{config.site_url} does not answer as a WordPress REST API; check the address",
+                code="wordpress.not_a_rest_api",
+                params={"site": str(config.site_url)},
             )
         return account
 
