@@ -62,7 +62,7 @@ Any other exception is a bug in the connector and is treated as ``UnknownOutcome
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -209,6 +209,16 @@ class PublishResult:
 
 
 @dataclass(frozen=True)
+class CheckLine:
+    """One line of a check's answer: its plain English `text`, and (optionally) the `code` and
+    `params` that let Byline say it in the reader's language, as for `CheckResult`."""
+
+    text: str
+    code: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """What a check found, for the person who asked.
 
@@ -217,12 +227,21 @@ class CheckResult:
     Byline looks it up in its catalogue of check details and says it in the reader's language,
     filled with `params`, the values exactly as the destination reported them (an account's or a
     page's name), never translated. A code Byline does not know shows `detail`. Errors raised by
-    a check carry the same two (`ConnectorError.code`, `.params`)."""
+    a check carry the same two (`ConnectorError.code`, `.params`).
+
+    An answer of several lines gives them in `lines`, each with its own code; `detail` is then
+    their English (see `of_lines`), and `code` stays None."""
 
     ok: bool
     detail: str
     code: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
+    lines: tuple[CheckLine, ...] = ()
+
+    @classmethod
+    def of_lines(cls, ok: bool, lines: Sequence[CheckLine], sep: str = "\n") -> CheckResult:
+        """An answer of several lines; `detail` is their English joined by `sep`."""
+        return cls(ok=ok, detail=sep.join(line.text for line in lines), lines=tuple(lines))
 
 
 class ArticleStore(Protocol):

@@ -63,6 +63,12 @@ class ChannelRead(BaseModel):
     created_at: datetime
 
 
+class CheckLineRead(BaseModel):
+    detail: str
+    code: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+
+
 class ChannelCheckRead(BaseModel):
     ok: bool
     detail: str
@@ -72,6 +78,11 @@ class ChannelCheckRead(BaseModel):
         "(e.g. `wordpress.signed_in_as`); `params` are the values it names.",
     )
     params: dict[str, str] = Field(default_factory=dict)
+    lines: list[CheckLineRead] = Field(
+        default_factory=list,
+        description="An answer of several lines (the account, then one line per author), each "
+        "with its own `code` and `params`; `detail` holds their English.",
+    )
     status: str | None = Field(
         default=None,
         description="The channel's status after the check: a channel that needs reconnecting "

@@ -14,7 +14,13 @@ from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.channels import repository
 from app.channels.destinations import ensure_reachable
-from app.channels.schemas import ChannelCheckRead, ChannelCreate, ChannelRead, ChannelUpdate
+from app.channels.schemas import (
+    ChannelCheckRead,
+    ChannelCreate,
+    ChannelRead,
+    ChannelUpdate,
+    CheckLineRead,
+)
 from app.clients import service as clients
 from app.deliveries import service as deliveries
 from app.engagements import service as engagements
@@ -242,8 +248,16 @@ async def check(
             code="byline.no_answer",
             params={"seconds": f"{time_limit:.0f}"},
         )
+    lines = [
+        CheckLineRead(detail=line.text, code=line.code, params=dict(line.params))
+        for line in result.lines
+    ]
     return ChannelCheckRead(
-        ok=result.ok, detail=result.detail, code=result.code, params=dict(result.params)
+        ok=result.ok,
+        detail=result.detail,
+        code=result.code,
+        params=dict(result.params),
+        lines=lines,
     )
 
 
@@ -282,6 +296,7 @@ async def after_check(
         detail=f"{result.detail}; {released} held deliveries released",
         code=result.code,
         params=result.params,
+        lines=result.lines,
         status=channel.status,
         released=released,
     )

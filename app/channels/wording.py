@@ -26,6 +26,96 @@ CHECK_DETAILS: dict[str, str] = {
         "page {page}: the token is this Page's; Facebook did not say whether it has {permission}"
     ),
     "wordpress.signed_in_as": N_("signed in as {account}"),
+    "wordpress.refused.incorrect_password": N_(
+        "WordPress refused the account: the application password is wrong or was revoked ({detail}). To fix: create a new one in wp-admin (Users → Profile → Application Passwords) and reconnect the channel with it"
+    ),
+    "wordpress.refused.invalid_username": N_(
+        "WordPress refused the account: WordPress has no user with this username ({detail}). To fix: reconnect the channel with the WordPress login (not the application password's name)"
+    ),
+    "wordpress.refused.invalid_email": N_(
+        "WordPress refused the account: WordPress has no user with this e-mail address ({detail}). To fix: reconnect the channel with the WordPress login"
+    ),
+    "wordpress.refused.application_passwords_disabled": N_(
+        "WordPress refused the account: Application Passwords are turned off on this site (they need https, or a plugin turns them off) ({detail}). To fix: turn them on in WordPress, then reconnect the channel"
+    ),
+    "wordpress.refused.application_passwords_disabled_for_user": N_(
+        "WordPress refused the account: Application Passwords are turned off for this account ({detail}). To fix: ask the site's administrator to allow them, or reconnect with another account"
+    ),
+    "wordpress.refused.rest_not_logged_in": N_(
+        "WordPress refused the account: WordPress did not sign the account in: the username or the application password is wrong, or the web server drops the Authorization header before WordPress sees it ({detail}). To fix: check both and reconnect the channel; if they are right, have the web server pass the Authorization header on to PHP"
+    ),
+    "wordpress.refused.rest_cannot_publish": N_(
+        "WordPress refused the account: the account may write posts but not publish them (a Contributor) ({detail}). To fix: give it the Author role or higher in WordPress, or reconnect with such an account"
+    ),
+    "wordpress.refused.cannot_write": N_(
+        "WordPress refused the request: the account may not write posts here ({detail}). Reconnect the channel with the username and an Application Password of an account that can publish posts"
+    ),
+    "wordpress.refused.forbidden": N_(
+        "WordPress refused the account ({detail}). Reconnect the channel with the username and an Application Password of an account that can publish posts"
+    ),
+    "wordpress.not_a_rest_api": N_(
+        "{site} does not answer as a WordPress REST API; check the address"
+    ),
+    "ghost.not_a_site": N_("{site} does not answer as a Ghost site; check it"),
+    "wordpress.signed_in_as_role": N_("signed in as {account} ({role})"),
+    "wordpress.cannot_publish": N_(
+        "{account} cannot publish posts (WordPress's {capability} capability): give it the Author role or higher in WordPress, or reconnect the channel with such an account"
+    ),
+    "wordpress.cannot_write": N_(
+        "{account} cannot write posts (WordPress's {capability} capability): give it the Author role or higher in WordPress, or reconnect the channel with such an account"
+    ),
+    "wordpress.author_mapped": N_("{person}: WordPress shows “{shown}” (mapped by hand)"),
+    "wordpress.author_own_email": N_(
+        "{person}: WordPress shows “{shown}” (the account's own e-mail)"
+    ),
+    "wordpress.author_found_by_email": N_("{person}: WordPress shows “{shown}” (found by e-mail)"),
+    "wordpress.author_no_user_id": N_(
+        "{person}: WordPress would show “{shown}”, because WordPress has no user {user_id} (the channel's author_ids names it). To fix: map {person} to a WordPress user in the channel's settings (author_ids), or accept the account's name for this channel (accept_account_author)"
+    ),
+    "wordpress.author_accepted_no_user_id": N_(
+        "{person}: WordPress shows “{shown}” (WordPress has no user {user_id} (the channel's author_ids names it); the channel accepts the account's name)"
+    ),
+    "wordpress.author_no_email": N_(
+        "{person}: WordPress would show “{shown}”, because Byline knows no e-mail address for {person}. To fix: map {person} to a WordPress user in the channel's settings (author_ids), or accept the account's name for this channel (accept_account_author)"
+    ),
+    "wordpress.author_accepted_no_email": N_(
+        "{person}: WordPress shows “{shown}” (Byline knows no e-mail address for {person}; the channel accepts the account's name)"
+    ),
+    "wordpress.author_no_list_users": N_(
+        "{person}: WordPress would show “{shown}”, because the account {account} may not look users up by e-mail (it lacks WordPress's list_users capability). To fix: map {person} to a WordPress user in the channel's settings (author_ids), or accept the account's name for this channel (accept_account_author)"
+    ),
+    "wordpress.author_accepted_no_list_users": N_(
+        "{person}: WordPress shows “{shown}” (the account {account} may not look users up by e-mail (it lacks WordPress's list_users capability); the channel accepts the account's name)"
+    ),
+    "wordpress.author_no_user_with_email": N_(
+        "{person}: WordPress would show “{shown}”, because no WordPress user has the e-mail {email}. To fix: map {person} to a WordPress user in the channel's settings (author_ids), or accept the account's name for this channel (accept_account_author)"
+    ),
+    "wordpress.author_accepted_no_user_with_email": N_(
+        "{person}: WordPress shows “{shown}” (no WordPress user has the e-mail {email}; the channel accepts the account's name)"
+    ),
+    "wordpress.author_no_edit_others": N_(
+        "{person}: WordPress would show “{shown}”, because the account {account} may not set another author (it lacks WordPress's edit_others_posts capability: give it the Editor or Administrator role). To fix: map {person} to a WordPress user in the channel's settings (author_ids), or accept the account's name for this channel (accept_account_author)"
+    ),
+    "wordpress.author_accepted_no_edit_others": N_(
+        "{person}: WordPress shows “{shown}” (the account {account} may not set another author (it lacks WordPress's edit_others_posts capability: give it the Editor or Administrator role); the channel accepts the account's name)"
+    ),
+    "check.no_author": N_("nobody signs for this client yet: no author to check"),
+    "ghost.key_works": N_("site {site}: the Admin API key works"),
+    "ghost.author_user": N_("{person} signs as Ghost user {user}"),
+    "ghost.author_mapped_missing": N_(
+        "{person} is mapped to {chosen}, which is no staff user of this site: Ghost would show {shown}; correct the channel's authors"
+    ),
+    "ghost.author_mapped_missing_owner": N_(
+        "{person} is mapped to {chosen}, which is no staff user of this site: Ghost would show the site owner; correct the channel's authors"
+    ),
+    "ghost.author_accepted": N_("{person}'s posts show {shown} as author (accepted)"),
+    "ghost.author_accepted_owner": N_("{person}'s posts show the site owner as author (accepted)"),
+    "ghost.author_unmapped": N_(
+        "{person} (person {person_id}) has no Ghost staff user: Ghost would show {shown} as the author. Map them in the channel's authors (person id → Ghost e-mail), or accept it (accept_default_author); until then their posts here are held"
+    ),
+    "ghost.author_unmapped_owner": N_(
+        "{person} (person {person_id}) has no Ghost staff user: Ghost would show the site owner as the author. Map them in the channel's authors (person id → Ghost e-mail), or accept it (accept_default_author); until then their posts here are held"
+    ),
 }
 
 

@@ -122,8 +122,14 @@ async def check_channel(request: Request, state: State, channel_id: Id) -> Respo
             session, viewer.actor, channel_id, result, now=state.clock()
         )
         # In the reader's words when the connector named what it found (its account's name
-        # kept as reported); else its own English.
-        said = check_detail(answer.code, answer.params, result.detail, page_locale(request))
+        # kept as reported); else its own English. An answer of several lines, line by line.
+        locale = page_locale(request)
+        if answer.lines:
+            said = "\n".join(
+                check_detail(line.code, line.params, line.detail, locale) for line in answer.lines
+            )
+        else:
+            said = check_detail(answer.code, answer.params, result.detail, locale)
         answer = answer.model_copy(update={"detail": said})
         return await client_page(
             request, session, state, viewer, channel.client_id, checked={channel_id: answer}

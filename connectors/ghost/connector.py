@@ -13,6 +13,7 @@ import httpx
 from connectors.base import (
     Capabilities,
     ChannelContext,
+    CheckLine,
     CheckResult,
     Connector,
     OutgoingPost,
@@ -130,15 +131,20 @@ class GhostConnector(Connector):
         site = await self._read(channel, "site/", {}, signed=False)
         described = site.get("site")
         if not isinstance(described, dict):
-            raise PermanentError(f"{config.site_url} does not answer as a Ghost site; check it")
+            raise PermanentError(
+                f"{config.site_url} does not answer as a Ghost site; check it",
+                code="ghost.not_a_site",
+                params={"site": str(config.site_url)},
+            )
         listing = await self._read(channel, "users/", {"limit": "all", "include": "roles"})
         users = [user for user in listing.get("users") or [] if isinstance(user, dict)]
         title = plain(described.get("title")) or str(config.site_url)
-        lines, unmapped = attribution(config, channel.authors, users)
-        detail = "; ".join([f"site {title}: the Admin API key works", *lines])
-        if unmapped and not config.accept_default_author:
-            return CheckResult(ok=False, detail=detail)
-        return CheckResult(ok=True, detail=detail)
+        authors, unmapped = attribution(config, channel.authors, users)
+        site_line = CheckLine(
+            f"site {title}: the Admin API key works", "ghost.key_works", {"site": title}
+        )
+        ok = not (unmapped and not config.accept_default_author)
+        return CheckResult.of_lines(ok, [site_line, *authors], sep="; ")
 
     # -- helpers -------------------------------------------------------------------------------
 

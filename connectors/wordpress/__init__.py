@@ -41,6 +41,7 @@ import httpx
 from connectors.base import (
     Capabilities,
     ChannelContext,
+    CheckLine,
     CheckResult,
     Connector,
     ConnectorError,
@@ -157,33 +158,56 @@ class WordPressConnector(Connector):
         server."""
         config, _ = _settings(channel)
         account = await self._account(channel)
-        lines = [f"signed in as {account.name} ({account.role})"]
+        lines = [
+            CheckLine(
+                f"signed in as {account.name} ({account.role})",
+                "wordpress.signed_in_as_role",
+                {"account": account.name, "role": account.role},
+            )
+        ]
         ok = True
         needed = "publish_posts" if config.status == "publish" else "edit_posts"
         if not account.can(needed):
             ok = False
+            verb = "publish" if needed == "publish_posts" else "write"
             lines.append(
-                f"{account.name} cannot {'publish' if needed == 'publish_posts' else 'write'} "
-                f"posts (WordPress's {needed} capability): give it the Author role or higher in "
-                "WordPress, or reconnect the channel with such an account"
+                CheckLine(
+                    f"{account.name} cannot {verb} posts (WordPress's {needed} capability): give "
+                    "it the Author role or higher in WordPress, or reconnect the channel with "
+                    "such an account",
+                    f"wordpress.cannot_{verb}",
+                    {"account": account.name, "capability": needed},
+                )
             )
         for author in channel.authors:
             attribution = await self._resolve(
                 channel, account, author.person_id, author.email, author.full_name, names=True
             )
+            names = {"person": author.full_name, "shown": attribution.shown}
             if attribution.problem:
                 ok = False
                 lines.append(
-                    f"{author.full_name}: WordPress would show “{attribution.shown}”, "
-                    f"because {attribution.problem}"
+                    CheckLine(
+                        f"{author.full_name}: WordPress would show “{attribution.shown}”, "
+                        f"because {attribution.problem}",
+                        attribution.problem_code,
+                        {**names, **attribution.params},
+                    )
                 )
             else:
                 lines.append(
-                    f"{author.full_name}: WordPress shows “{attribution.shown}” ({attribution.how})"
+                    CheckLine(
+                        f"{author.full_name}: WordPress shows “{attribution.shown}” "
+                        f"({attribution.how})",
+                        attribution.how_code,
+                        {**names, **attribution.params},
+                    )
                 )
         if not channel.authors:
-            lines.append("nobody signs for this client yet: no author to check")
-        return CheckResult(ok=ok, detail="\n".join(lines))
+            lines.append(
+                CheckLine("nobody signs for this client yet: no author to check", "check.no_author")
+            )
+        return CheckResult.of_lines(ok, lines)
 
     async def reconcile(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult | None:
         wanted = marker(post.idempotency_key)
@@ -256,6 +280,9 @@ class WordPressConnector(Connector):
                 how="mapped by hand",
                 accepted=accepted,
                 unmapped_because=missing,
+                how_code="wordpress.author_mapped",
+                reason="no_user_id",
+                params={"user_id": str(mapped)},
             )
         if same_email(account.email, email):
             return attribute(
@@ -265,10 +292,13 @@ class WordPressConnector(Connector):
                 user_name=account.name,
                 how="the account's own e-mail",
                 accepted=accepted,
+                how_code="wordpress.author_own_email",
             )
+        reason, params = "no_email", {}
         if not email:
             because = f"Byline knows no e-mail address for {person}"
         elif not account.can("list_users"):
+            reason, params = "no_list_users", {"account": account.name}
             because = (
                 f"the account {account.name} may not look users up by e-mail (it lacks "
                 "WordPress's list_users capability)"
@@ -286,7 +316,9 @@ class WordPressConnector(Connector):
                     user_name=display_name(user),
                     how="found by e-mail",
                     accepted=accepted,
+                    how_code="wordpress.author_found_by_email",
                 )
+            reason, params = "no_user_with_email", {"email": email}
             because = f"no WordPress user has the e-mail {email}"
         return attribute(
             account,
@@ -296,6 +328,8 @@ class WordPressConnector(Connector):
             how="no WordPress user of its own",
             accepted=accepted,
             unmapped_because=because,
+            reason=reason,
+            params=params,
         )
 
     async def _user_name(
@@ -315,7 +349,9 @@ class WordPressConnector(Connector):
         account = account_of(await self._get(channel, "users/me", {"context": "edit"}))
         if account is None:
             raise PermanentError(
-                f"{config.site_url} does not answer as a WordPress REST API; check the address"
+                f"{config.site_url} does not answer as a WordPress REST API; check the address",
+                code="wordpress.not_a_rest_api",
+                params={"site": str(config.site_url)},
             )
         return account
 

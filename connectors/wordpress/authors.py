@@ -12,7 +12,8 @@ goes out under the account's name only if the channel accepts it (`accept_accoun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.wordpress.rest import TAGS
@@ -50,6 +51,11 @@ class Attribution:
     """How that user was found, or why the account's name is used."""
     problem: str | None = None
     """Set when WordPress would show another name than the person's and nobody accepted it."""
+    how_code: str | None = None
+    problem_code: str | None = None
+    """The stable names of `how` and `problem`, for a check's line (connectors.base.CheckLine)."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """The values the reason names (a user id, an e-mail, the account)."""
 
 
 def display_name(user: Any) -> str | None:
@@ -113,22 +119,36 @@ def attribute(
     how: str,
     accepted: bool,
     unmapped_because: str | None = None,
+    how_code: str | None = None,
+    reason: str | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> Attribution:
     """Decide, once the person's WordPress user is known (`user_id`) or not (`unmapped_because`),
     who the post goes out as."""
     problem = unmapped_because
     if user_id is not None and user_id != account.id and not account.can("edit_others_posts"):
+        reason, params = "no_edit_others", {"account": account.name}
         problem = (
             f"the account {account.name} may not set another author (it lacks WordPress's "
             "edit_others_posts capability: give it the Editor or Administrator role)"
         )
+    values = dict(params or {})
     if problem is None and user_id is not None:
         shown = account.name if user_id == account.id else (user_name or f"user {user_id}")
-        return Attribution(user_id, shown, how)
+        return Attribution(user_id, shown, how, how_code=how_code, params=values)
     if accepted:
-        return Attribution(None, account.name, f"{problem}; the channel accepts the account's name")
+        how = f"{problem}; the channel accepts the account's name"
+        code = f"wordpress.author_accepted_{reason}" if reason else None
+        return Attribution(None, account.name, how, how_code=code, params=values)
     fix = (
         f"map {person} to a WordPress user in the channel's settings (author_ids), or accept "
         f"the account's name for this channel (accept_account_author)"
     )
-    return Attribution(None, account.name, how, problem=f"{problem}. To fix: {fix}")
+    return Attribution(
+        None,
+        account.name,
+        how,
+        problem=f"{problem}. To fix: {fix}",
+        problem_code=f"wordpress.author_{reason}" if reason else None,
+        params=values,
+    )

@@ -128,9 +128,19 @@ def refusal(
         detail = f"HTTP {status} ({code})" if code else f"HTTP {status}"
     if code == "rest_cannot_create" and status == 401:
         code = "rest_not_logged_in"  # the same refusal, met on a write
+    # A check's refusals (no text of the site's in `detail`) are named for the reader's words.
+    params = None if quote else {"detail": detail}
+
+    def named(name: str | None) -> str | None:
+        return None if quote else f"wordpress.refused.{name}"
+
     if code in _ACCOUNT_REFUSALS:
         cause, fix = _ACCOUNT_REFUSALS[code]
-        return ReauthRequired(f"WordPress refused the account: {cause} ({detail}). To fix: {fix}")
+        return ReauthRequired(
+            f"WordPress refused the account: {cause} ({detail}). To fix: {fix}",
+            code=named(code),
+            params=params,
+        )
     if code == "rest_cannot_edit_others":
         return AuthorNotMapped(
             f"the account may not publish under another author ({detail}: it lacks WordPress's "
@@ -145,10 +155,16 @@ def refusal(
     if code == "rest_cannot_create" or (code is None and status in (401, 403)):
         return ReauthRequired(
             f"WordPress refused the request: the account may not write posts here ({detail}). "
-            f"{_RECONNECT}"
+            f"{_RECONNECT}",
+            code=named("cannot_write"),
+            params=params,
         )
     if code in ("rest_forbidden", "rest_forbidden_context"):
-        return ReauthRequired(f"WordPress refused the account ({detail}). {_RECONNECT}")
+        return ReauthRequired(
+            f"WordPress refused the account ({detail}). {_RECONNECT}",
+            code=named("forbidden"),
+            params=params,
+        )
     if status == 429:
         return TransientError(
             f"the site is limiting requests for now: {detail}",

@@ -62,6 +62,7 @@ async def test_a_facebook_page_channel_is_created_and_never_shows_its_token(
         "detail": "page Boulangerie Corre: a Page access token with pages_manage_posts",
         "code": "facebook.page_token",
         "params": {"page": "Boulangerie Corre", "permission": "pages_manage_posts"},
+        "lines": [],
         "status": "active",
         "released": 0,
     }
