@@ -406,7 +406,9 @@ class WordPressConnector(Connector):
             )
         except httpx.TransportError as error:
             raise transport_error(
-                error, destination="the site", sent_may_publish=publishes or method == "DELETE"
+                error,
+                destination=str(config.site_url),
+                sent_may_publish=publishes or method == "DELETE",
             ) from None
 
     async def _get(self, channel: ChannelContext, path: str, params: dict[str, str]) -> Any:
