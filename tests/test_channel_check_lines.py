@@ -167,3 +167,11 @@ async def test_a_wrong_application_password_is_told_in_french(make_app: AppFacto
     assert "Il ne répond pas : WordPress a refusé le compte : le mot de passe d’application" in text
     assert "(HTTP 401 (incorrect_password))" in text and "refused the account" not in text
     assert answer["code"] == "wordpress.refused.incorrect_password"
+
+
+async def test_a_regenerated_ghost_key_is_told_in_french(make_app: AppFactory) -> None:
+    site = FakeGhost(keys={})  # the integration's key was regenerated: Ghost knows it no more
+    text, answer = await _check(make_app, site, GHOST)
+    assert "Il ne répond pas : Ghost a refusé la clé de l’API Admin : il ne la connaît pas" in text
+    assert "[HTTP 401 (UNKNOWN_ADMIN_API_KEY)]" in text and "does not know" not in text
+    assert answer["code"] == "ghost.key_refused.UNKNOWN_ADMIN_API_KEY"

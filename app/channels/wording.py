@@ -57,6 +57,34 @@ CHECK_DETAILS: dict[str, str] = {
         "{site} does not answer as a WordPress REST API; check the address"
     ),
     "ghost.not_a_site": N_("{site} does not answer as a Ghost site; check it"),
+    "ghost.key_refused.UNKNOWN_ADMIN_API_KEY": N_(
+        "Ghost refused the Admin API key: Ghost does not know this Admin API key (it was "
+        "deleted, or its integration's key was regenerated): copy the key again from Settings → "
+        "Integrations [{detail}]"
+    ),
+    "ghost.key_refused.INVALID_API_KEY_TYPE": N_(
+        "Ghost refused the Admin API key: this is a Content API key: give the Admin API key of "
+        "the integration (Settings → Integrations) [{detail}]"
+    ),
+    "ghost.key_refused.INVALID_JWT": N_(
+        "Ghost refused the Admin API key: Ghost refused the token signed with this Admin API "
+        "key: the secret part of the key is wrong (copy the whole key again), or this machine's "
+        "clock is more than 5 minutes off [{detail}]"
+    ),
+    "ghost.key_refused.MISSING_ADMIN_API_KID": N_(
+        "Ghost refused the Admin API key: Ghost found no key id in the token: give the whole "
+        "Admin API key ({{id}}:{{secret}}) [{detail}]"
+    ),
+    "ghost.key_refused": N_(
+        "Ghost refused the Admin API key: the Admin API key may not do this: give the Admin API "
+        "key of a custom integration [{detail}]"
+    ),
+    "ghost.limited": N_("the site is limiting requests for now: {detail}"),
+    "ghost.failing": N_("the site is failing for now: {detail}"),
+    "ghost.no_admin_api": N_(
+        "the site has no Ghost Admin API at this address: {detail}. Check the site's admin "
+        "address"
+    ),
     "wordpress.signed_in_as_role": N_("signed in as {account} ({role})"),
     "wordpress.cannot_publish": N_(
         "{account} cannot publish posts (WordPress's {capability} capability): give it the Author role or higher in WordPress, or reconnect the channel with such an account"

@@ -87,20 +87,29 @@ def ghost_error(
     detail = f"HTTP {status}" + (f" ({code})" if code in KEY_REFUSALS else "")
     if quote and message:
         detail = f"{message} ({code or kind or status})"
+    said = {"detail": detail}
     if status in (401, 403):
         cause = KEY_REFUSALS.get(code or "") or (
             "the Admin API key may not do this: give the Admin API key of a custom integration"
         )
-        return ReauthRequired(f"Ghost refused the Admin API key: {cause} [{detail}]")
+        return ReauthRequired(
+            f"Ghost refused the Admin API key: {cause} [{detail}]",
+            code=f"ghost.key_refused.{code}" if code in KEY_REFUSALS else "ghost.key_refused",
+            params=said,
+        )
     if status == 429:
         return TransientError(
             f"the site is limiting requests for now: {detail}",
             retry_after=retry_after(response) or DEFAULT_RETRY_AFTER,
+            code="ghost.limited",
+            params=said,
         )
     if status >= 500:
         if may_have_published:
             return UnknownOutcome(f"the site failed while handling the post: {detail}")
-        return TransientError(f"the site is failing for now: {detail}")
+        return TransientError(
+            f"the site is failing for now: {detail}", code="ghost.failing", params=said
+        )
     if status == 409:
         return TransientError(
             f"someone edited this post on Ghost at the same moment: {detail}; Byline tries again"
@@ -108,6 +117,8 @@ def ghost_error(
     if status == 404:
         return PermanentError(
             f"the site has no Ghost Admin API at this address: {detail}. Check the site's "
-            "admin address"
+            "admin address",
+            code="ghost.no_admin_api",
+            params=said,
         )
     return PermanentError(f"Ghost refused the post: {detail}")
