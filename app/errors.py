@@ -237,6 +237,14 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "post_not_editable": ErrorSpec(
         409, N_("This post can no longer be changed: it is {status_word}.")
     ),
+    "post_out_remove_instead": ErrorSpec(
+        409,
+        N_(
+            "This post already went out: nothing is left to cancel. To take it down from a "
+            "channel, use POST /api/v1/deliveries/{{delivery_id}}/remove for that channel's "
+            "delivery (GET /api/v1/posts/{id} lists them), or “Remove from …” on the post's page."
+        ),
+    ),
     "delivery_not_waiting": ErrorSpec(
         409,
         N_(

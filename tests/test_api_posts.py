@@ -524,7 +524,7 @@ async def test_a_published_post_keeps_its_time_and_channels_and_cannot_be_cancel
         ("owner cancel", await cancel(http, post["id"], writer.org.owner_token)),
     ):
         with case(label):
-            refused(response, 409, "post_not_editable", None, says="already published")
+            refused(response, 409, "post_out_remove_instead", None, says="/remove")
     assert await get_json(http, f"/posts/{post['id']}", writer.token) == post
 
 

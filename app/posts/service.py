@@ -480,6 +480,9 @@ async def cancel(session: AsyncSession, actor: Actor, post_id: int, *, now: date
         session, post.id, actor_id=actor.person_id, now=now
     )
     if cancelled == 0:
+        if post.status in (PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED):
+            # Nothing is left to cancel: what a person wants then is to take it down.
+            raise AppError("post_out_remove_instead", id=post.id)
         word = _STATUS_WORDS.get(PostStatus(post.status), {"en": post.status, "fr": post.status})
         raise AppError("post_not_editable", status_word=word)
     post.cancelled_at = now
