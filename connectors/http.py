@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+from pydantic import HttpUrl
 
 from connectors.base import ConnectorError, PermanentError, TransientError, UnknownOutcome
 from connectors.destinations import DestinationRefused
@@ -52,3 +53,16 @@ def retry_after(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
+
+
+def secret_bearing_site(value: HttpUrl) -> HttpUrl:
+    """A site address that credentials are sent to: https (http only for this machine), and no
+    query or fragment. For a connector's `site_url` validator."""
+    if value.scheme != "https" and value.host not in _LOCAL_HOSTS:
+        raise ValueError("use an https:// address (http:// only for localhost)")
+    if value.query or value.fragment:
+        raise ValueError("give the site's address without ?query or #fragment")
+    return value

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PositiveInt, SecretStr, field_validator
 
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
+from connectors.http import secret_bearing_site
 
 
 class WordPressConfig(BaseModel):
@@ -29,11 +29,7 @@ class WordPressConfig(BaseModel):
     def _https_unless_local(cls, value: HttpUrl) -> HttpUrl:
         # Application Passwords only work over HTTPS, and Basic auth must not cross the network
         # in clear text.
-        if value.scheme != "https" and value.host not in _LOCAL_HOSTS:
-            raise ValueError("use an https:// address (http:// only for localhost)")
-        if value.query or value.fragment:
-            raise ValueError("give the site's address without ?query or #fragment")
-        return value
+        return secret_bearing_site(value)
 
 
 class WordPressCredentials(BaseModel):
