@@ -434,6 +434,24 @@ async def deliveries_by_status(http: httpx.AsyncClient) -> dict[str, int]:
     }
 
 
+async def dispatch_figures(http: httpx.AsyncClient) -> tuple[int, float, float]:
+    """From GET /metrics: claim turns and deliveries claimed (byline_dispatch_claim_batch_size),
+    and the mean publish call in seconds (byline_connector_call_duration_seconds)."""
+    text = (await http.get("/metrics")).text
+
+    def total(name: str, labels: str = "") -> float:
+        pattern = rf"^{name}{labels} (\S+)$"
+        return sum(float(value) for value in re.findall(pattern, text, re.M))
+
+    calls = total("byline_connector_call_duration_seconds_count", r'\{[^}]*"publish"[^}]*\}')
+    took = total("byline_connector_call_duration_seconds_sum", r'\{[^}]*"publish"[^}]*\}')
+    return (
+        int(total("byline_dispatch_claim_batch_size_count")),
+        total("byline_dispatch_claim_batch_size_sum"),
+        took / calls if calls else float("nan"),
+    )
+
+
 async def all_posts(url: str, token: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
@@ -445,6 +463,28 @@ async def all_posts(url: str, token: str) -> list[dict[str, Any]]:
             if len(page) < 200:
                 return found
     raise AssertionError("unreachable")
+
+
+def profile(path: Path, process: Process) -> subprocess.Popen[bytes]:
+    """py-spy sampling `process` (the dispatching one) until sent SIGINT, its raw collapsed
+    stacks written to `path` (one line per stack: frames;… count)."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(process.pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "-o",
+            str(path.resolve()),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 # Burst mode --------------------------------------------------------------------------------------
@@ -495,9 +535,14 @@ async def burst_byline(
         async with httpx.AsyncClient(base_url=byline.url, timeout=30) as watch:
             await asyncio.sleep(max(0.0, at.timestamp() - time.time() - 0.2))
             cpu = byline.cpu()
+            profiler = None
+            if args.profile:
+                stem = f"{args.profile.stem}-{byline.concurrency}"
+                profiler = profile(args.profile.with_stem(stem), byline.processes[-1])
             give_up = at.timestamp() + args.max_wait
             while time.time() < give_up:
-                await asyncio.sleep(0.25)
+                # Each look is a scrape of /metrics, whose CPU counts as Byline's: once a second.
+                await asyncio.sleep(1.0)
                 for process in byline.processes:
                     if not process.alive():
                         raise RuntimeError(
@@ -508,7 +553,18 @@ async def burst_byline(
                 if not any(statuses.get(status) for status in MOVING):
                     break
             cpu = byline.cpu() - cpu
-        received = check(await fake.get("/_bench/stats"))["received"]
+            claims = await dispatch_figures(watch)
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(30)
+        stats = check(await fake.get("/_bench/stats"))
+        received, requests = stats["received"], stats["requests"]
+        last_answer = max((max(times) for times in received.values()), default=None)
+        busy = (
+            stats["busy_seconds"] / (last_answer - stats["first_arrival"])
+            if last_answer is not None and stats["first_arrival"] is not None
+            else float("nan")
+        )
         ours = set(created.ids)
         posts = [
             post for post in await all_posts(byline.url, scene.owner_token) if post["id"] in ours
@@ -529,7 +585,8 @@ async def burst_byline(
     if args.kind == "wordpress":
         duplicates = sum(len(times) - 1 for times in received.values())
         seen = (
-            f"destination: {sum(map(len, received.values()))} POSTs, {len(received)} distinct keys"
+            f"destination: {sum(map(len, received.values()))} POSTs, {len(received)} distinct"
+            f" keys; all requests: {counts(requests)}"
         )
     else:
         # The built-in blog: one article per published delivery, each at its own address.
@@ -553,6 +610,10 @@ async def burst_byline(
         f"   max {drain:.3f} s  (published_at − scheduled_at)",
         f"  CPU           {1000 * cpu / max(len(published), 1):.2f} ms per delivery"
         f" ({cpu:.2f} s user+sys of the Byline process{'es' if args.split else ''})",
+        f"  kept busy     {busy:.1f} requests at the destination on average (first request"
+        " → last answer)",
+        f"  claim turns   {claims[0]} ({claims[1] / max(claims[0], 1):.1f} deliveries each);"
+        f" publish calls took {1000 * claims[2]:.0f} ms on average",
         f"  duplicates    {duplicates}  ({seen})",
         f"  lost          {lost_count}  (not published; by status: {counts(lost)})",
     ]
@@ -805,6 +866,12 @@ def main() -> None:
         type=float,
         default=120.0,
         help="seconds after the instant before giving up on the drain",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="burst: sample the dispatching process with py-spy (pip install py-spy) during"
+        " the burst, its collapsed stacks written to FILE-<concurrency>.<suffix>",
     )
     parser.add_argument(
         "--source",

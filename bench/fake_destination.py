@@ -30,7 +30,7 @@ import re
 import signal
 import socket
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,10 +43,15 @@ class Destination:
         self.latency = latency
         self.received: dict[str, list[float]] = defaultdict(list)
         self.posts: list[dict[str, Any]] = []
+        self.requests: Counter[str] = Counter()
+        self.busy = [float("inf"), 0.0]
+        """When the first request arrived, and the seconds requests spent being answered."""
 
     def reset(self) -> None:
         self.received.clear()
         self.posts.clear()
+        self.requests.clear()
+        self.busy = [float("inf"), 0.0]
 
     async def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes
@@ -54,7 +59,12 @@ class Destination:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         if path == "/_bench/stats" and method == "GET":
-            return 200, {"received": self.received}
+            return 200, {
+                "received": self.received,
+                "requests": self.requests,
+                "first_arrival": self.busy[0] if self.busy[0] != float("inf") else None,
+                "busy_seconds": self.busy[1],
+            }
         if path == "/_bench/reset" and method == "POST":
             self.reset()
             return 200, {"ok": True}
@@ -63,7 +73,11 @@ class Destination:
             return 404, _wp_error("rest_no_route", "No route was found.", 404)
         if not headers.get("authorization", "").startswith("Basic "):
             return 401, _wp_error("rest_not_logged_in", "You are not currently logged in.", 401)
+        self.requests[f"{method} {route}"] += 1
+        arrived = time.time()
+        self.busy[0] = min(self.busy[0], arrived)
         await asyncio.sleep(self.latency)
+        self.busy[1] += time.time() - arrived
         if route == "posts" and method == "POST":
             return self._create(site, body)
         if route == "posts" and method == "GET":
@@ -108,7 +122,7 @@ class Destination:
         return 201, post
 
 
-_USERS = [
+_USERS: list[dict[str, Any]] = [
     {"id": 7, "name": "Mauricette Raoul", "slug": "mraoul", "email": "mauricette@cl-consult.fr"}
 ]
 

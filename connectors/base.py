@@ -201,7 +201,7 @@ class ChannelContext:
 
 @dataclass(frozen=True)
 class PublishResult:
-    """Where the post now lives. `published_at` defaults to the time Byline records the result."""
+    """Where the post now lives. `published_at` defaults to when the connector call returned."""
 
     external_id: str
     external_url: str | None = None

@@ -1,5 +1,9 @@
 """The article store Byline offers the built-in blog connector (connectors.base.ArticleStore)."""
 
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.blog import repository
 from app.db import SessionFactory, unit_of_work
 from app.kit.time import Clock
-from app.models import BlogArticle
+from app.models import BlogArticle, Client
 from connectors.base import OutgoingPost, PermanentError, PublishResult
 
 
@@ -23,6 +27,8 @@ class DatabaseArticleStore:
         self._factory = factory
         self._base_url = base_url
         self._clock = clock
+        self._waiting: list[tuple[int, OutgoingPost, asyncio.Future[PublishResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def _result(self, client_slug: str, article: BlogArticle) -> PublishResult:
         return PublishResult(
@@ -40,22 +46,95 @@ class DatabaseArticleStore:
             return self._result(client.slug if client else "", article)
 
     async def save(self, channel_id: int, post: OutgoingPost) -> PublishResult:
+        """Store the article unless an earlier attempt of the same delivery did.
+
+        Articles saved together (a burst on the blog) are written in one transaction rather
+        than one each (during a burst each write transaction queues for SQLite's one write
+        lock): the first save starts a writer, which takes every save waiting by then."""
         if post.html is None or post.signature_html is None:
             raise PermanentError("the built-in blog needs the HTML rendering of the post")
+        saved: asyncio.Future[PublishResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((channel_id, post, saved))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        # Shielded: a caller that gives up does not take the others' transaction down with it
+        # (its article may then be stored; the dispatcher's reconciliation finds it by key).
+        return await asyncio.shield(saved)
+
+    async def _write_waiting(self) -> None:
+        await asyncio.sleep(0)  # let the saves started together join
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._store(batch)
+            except IntegrityError:
+                # Another attempt of one of these deliveries stored it first (same key): each
+                # on its own, so that one does not fail the others.
+                for channel_id, post, saved in batch:
+                    await self._settle(saved, self._store_one(channel_id, post))
+                continue
+            except Exception as error:
+                for _, _, saved in batch:
+                    if not saved.done():
+                        saved.set_exception(error)
+                continue
+            for (_, _, saved), result in zip(batch, results, strict=True):
+                if saved.done():
+                    continue
+                if isinstance(result, Exception):
+                    saved.set_exception(result)
+                else:
+                    saved.set_result(result)
+
+    @staticmethod
+    async def _settle(saved: asyncio.Future[PublishResult], storing: Any) -> None:
         try:
-            # One transaction looks for an earlier attempt's article and stores it if there is
-            # none: during a burst, each write transaction queues for SQLite's one write lock.
-            async with unit_of_work(self._factory) as session:
-                client = await repository.client_of_channel(session, channel_id)
+            result = await storing
+        except Exception as error:
+            if not saved.done():
+                saved.set_exception(error)
+            return
+        if not saved.done():
+            saved.set_result(result)
+
+    async def _store_one(self, channel_id: int, post: OutgoingPost) -> PublishResult:
+        try:
+            [result] = await self._store([(channel_id, post, None)])
+        except IntegrityError:
+            existing = await self.find(channel_id, post.idempotency_key)
+            if existing is None:
+                raise
+            return existing
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    async def _store(
+        self, batch: Sequence[tuple[int, OutgoingPost, object]]
+    ) -> list[PublishResult | Exception]:
+        """One transaction: for each post, the article an earlier attempt stored, or a new one."""
+        results: list[PublishResult | Exception | None] = []
+        async with unit_of_work(self._factory) as session:
+            clients: dict[int, Client | None] = {}
+            slugs: set[tuple[int, str]] = set()
+            added: list[tuple[int, str, BlogArticle]] = []
+            for channel_id, post, _ in batch:
+                if channel_id not in clients:
+                    clients[channel_id] = await repository.client_of_channel(session, channel_id)
+                client = clients[channel_id]
                 if client is None:
-                    raise PermanentError("this blog's channel no longer exists")
+                    results.append(PermanentError("this blog's channel no longer exists"))
+                    continue
                 stored = await repository.by_key(session, channel_id, post.idempotency_key)
                 if stored is not None:
-                    return self._result(client.slug, stored)
+                    results.append(self._result(client.slug, stored))
+                    continue
                 title = article_title(post)
                 slug = await self._free_slug(
-                    session, channel_id, slugify(title, max_length=80) or "post"
+                    session, channel_id, slugify(title, max_length=80) or "post", slugs
                 )
+                slugs.add((channel_id, slug))
+                assert post.html is not None and post.signature_html is not None
                 article = BlogArticle(
                     channel_id=channel_id,
                     idempotency_key=post.idempotency_key,
@@ -70,14 +149,12 @@ class DatabaseArticleStore:
                     published_at=self._clock(),
                 )
                 repository.add(session, article)
-                await session.flush()
-                return self._result(client.slug, article)
-        except IntegrityError:
-            # Another attempt of the same delivery stored it first (same idempotency key).
-            existing = await self.find(channel_id, post.idempotency_key)
-            if existing is None:
-                raise
-            return existing
+                added.append((len(results), client.slug, article))
+                results.append(None)  # its result once flushed (it then has its id)
+            await session.flush()
+            for index, client_slug, article in added:
+                results[index] = self._result(client_slug, article)
+        return [result if result is not None else PermanentError("not stored") for result in results]
 
     async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
         async with unit_of_work(self._factory) as session:
@@ -121,8 +198,14 @@ class DatabaseArticleStore:
         return await repository.by_id(session, channel_id, int(external_id))
 
     @staticmethod
-    async def _free_slug(session: AsyncSession, channel_id: int, base: str) -> str:
+    async def _free_slug(
+        session: AsyncSession, channel_id: int, base: str, taken: set[tuple[int, str]]
+    ) -> str:
+        """`base`, or `base-2`, `base-3`…: the first no article of the channel has (nor one of
+        `taken`, added in this transaction)."""
         slug, suffix = base, 2
-        while await repository.slug_taken(session, channel_id, slug):
+        while (channel_id, slug) in taken or await repository.slug_taken(
+            session, channel_id, slug
+        ):
             slug, suffix = f"{base}-{suffix}", suffix + 1
         return slug

@@ -10,7 +10,6 @@ deliveries handed to it.
 
 import logging
 import uuid
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -432,16 +431,17 @@ async def claim(
     now: datetime,
     limit: int,
     lease: timedelta,
-    channel_room: Callable[[int], int] | None = None,
+    admit: Callable[[int], bool] | None = None,
     full_channels: Collection[int] = (),
 ) -> list[Claim]:
     """Claim up to `limit` due deliveries inside the caller's (short) transaction: each gets a
     lease and the batch's fresh claim token, which every later write about it must name.
 
-    `channel_room(channel_id)`: how many more deliveries of that channel the caller can start
-    now; the claim takes no more than that of each channel (nothing of `full_channels`), so that
-    it does not hold deliveries that would only wait while other channels have work."""
-    if channel_room is None:
+    `admit(channel_id)`, asked of each due delivery in turn (oldest first): whether the caller
+    takes it, for it has room for one more of that channel now; nothing of `full_channels` is
+    read. So a claim does not hold deliveries that would only wait on a busy channel while
+    other channels have work."""
+    if admit is None:
         rows = await repository.lock_due(session, now=now, limit=limit)
     else:
         # Read a little further than `limit`: some of the first rows may be on channels
@@ -449,10 +449,9 @@ async def claim(
         found = await repository.lock_due(
             session, now=now, limit=2 * limit, skip_channels=full_channels
         )
-        rows, taken = [], Counter[int]()
+        rows = []
         for row in found:
-            if taken[row.channel_id] < channel_room(row.channel_id):
-                taken[row.channel_id] += 1
+            if admit(row.channel_id):
                 rows.append(row)
                 if len(rows) == limit:
                     break

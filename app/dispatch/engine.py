@@ -131,18 +131,18 @@ class Dispatcher:
         self,
         limit: int,
         *,
-        channel_room: Callable[[int], int] | None = None,
+        admit: Callable[[int], bool] | None = None,
         full_channels: Collection[int] = (),
     ) -> tuple[list[Job], int]:
         """Claim up to `limit` due deliveries in one short transaction and prepare their calls.
 
         Returns the jobs to run and how many claimed deliveries were settled on the spot (held
         because the author can no longer sign or the channel needs reconnecting, failed because
-        the deadline passed while nobody could send them). `channel_room` and `full_channels`:
+        the deadline passed while nobody could send them). `admit` and `full_channels`:
         see `app.deliveries.service.claim`.
         """
         jobs, settled, _ = await self.cycle(
-            [], limit, channel_room=channel_room, full_channels=full_channels
+            [], limit, admit=admit, full_channels=full_channels
         )
         return jobs, settled
 
@@ -151,7 +151,7 @@ class Dispatcher:
         done: list[tuple[Job, Outcome]],
         limit: int,
         *,
-        channel_room: Callable[[int], int] | None = None,
+        admit: Callable[[int], bool] | None = None,
         full_channels: Collection[int] = (),
     ) -> tuple[list[Job], int, set[int]]:
         """Record the outcomes `done`, then claim up to `limit` more, in one transaction (one
@@ -179,7 +179,7 @@ class Dispatcher:
                     now=now,
                     limit=limit,
                     lease=self._lease,
-                    channel_room=channel_room,
+                    admit=admit,
                     full_channels=full_channels,
                 )
                 if claimed:
@@ -386,6 +386,9 @@ class Dispatcher:
             job, "publish", lambda: job.connector.deliver(job.channel, job.outgoing)
         )
         if error is None:
+            if result is not None and result.published_at is None:
+                # Published when the destination answered, not when the outcome is written.
+                result = replace(result, published_at=self.state.clock())
             return Outcome(_S.PUBLISHED, result=result)
         if isinstance(error, TransientError):
             return self._retry(job, error.message, error.retry_after)

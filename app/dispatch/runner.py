@@ -1,13 +1,18 @@
 """The dispatch loop of one process (`byline worker`, or inside `byline serve`).
 
-It claims only what it can start now: free concurrency slots, and of each channel no more than
-the channel's free slots (a delivery that would only wait on a busy channel stays in the queue
-for whichever worker has room). One task writes to the database: each turn records the outcomes
-that came back since the last one and claims for the slots they freed, in one transaction,
+It keeps every free slot busy: besides the calls in flight it holds a few claimed deliveries
+ready to start (a reserve as large as the concurrency), so that a call that ends is followed at once
+by the next one, without waiting for a database turn. It claims only what it can start soon: the
+free slots, then that reserve, and of each channel no more than its free slots plus half of them
+again (a delivery that would only wait on a busy channel stays in the queue for whichever worker
+has room; one waiting ready on a busy channel takes nothing from the slots of other channels).
+Only channels whose connector reconciles keep a reserve: if the process dies, what it held is in
+doubt, and only such a connector can tell that a delivery which never started did not go out. One task writes to the database: each turn records the
+outcomes that came back since the last one and claims to refill the reserve, in one transaction,
 while the calls in flight go on. It sleeps until the next due time (never longer than
 `dispatch_interval`, the polling fallback), and wakes early when a call ends or a sooner post is
-announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover activation run here
-too.
+announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover
+activation run here too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
 records a call cut short as an unknown outcome (it may have gone out), and gives back the claims
@@ -16,7 +21,8 @@ whose call never started.
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,6 +47,9 @@ GRANULARITY = 0.05
 GATHER = 0.002
 """After a call ends, how long to let the calls ending with it come back, so that they are
 recorded (and their slots claimed for) together rather than one transaction each."""
+RECORD = 0.1
+"""While deliveries wait ready for the slots that free, how long an outcome may wait to be
+recorded with the next ones (its `published_at` is when the destination answered)."""
 
 
 class DispatchRunner:
@@ -56,11 +65,20 @@ class DispatchRunner:
         self._started: set[int] = set()
         self._done: list[tuple[Job, Outcome]] = []
         """Outcomes waiting for the loop to record them."""
+        self._ready: deque[Job] = deque()
+        """Claimed, waiting for a free slot (in the order claimed: oldest due first)."""
         self._load: Counter[int] = Counter()
-        """Calls not yet ended, per channel."""
+        """Claimed and not yet ended (ready or running), per channel."""
+        self._running: Counter[int] = Counter()
+        """Calls started and not yet ended, per channel."""
         self._in_process: set[int] = set()
         """Channels whose connector publishes into Byline itself: no per-channel limit (seen
         on their first job; until then, the claim treats them as any channel)."""
+        self._passed_over = 0
+        """Due deliveries the last claim left for want of room on their channel."""
+        self._reconcilable: set[int] = set()
+        """Channels whose connector can find out whether a post went out (seen on their first
+        job): only their deliveries wait ready beyond the free slots."""
         self._listener = wakeup.Listener(state.engine, self.wake)
         self._unregister = wakeup.register(state.engine, self.wake)
         self._scheduler: AsyncIOScheduler | None = None
@@ -71,6 +89,11 @@ class DispatchRunner:
     @property
     def _capacity(self) -> int:
         return self.state.settings.dispatch_concurrency
+
+    @property
+    def _ahead(self) -> int:
+        """Claimed deliveries kept ready beyond the free slots."""
+        return self._capacity
 
     def wake(self, due_at: datetime | None = None) -> None:
         """Look for work now; a post announced as due at `due_at` need not wake a loop that
@@ -142,24 +165,69 @@ class DispatchRunner:
             return self._capacity
         return self.state.settings.dispatch_channel_concurrency
 
-    def _room(self, channel_id: int) -> int:
-        return self._per_channel(channel_id) - self._load[channel_id]
+    def _reserve(self, channel_id: int) -> int:
+        """How many of the channel's deliveries may wait ready beyond its slots: none until its
+        connector is known to reconcile (a crash leaves the deliveries it held `unknown`, and
+        only such a connector can tell that one which never started did not go out)."""
+        if channel_id not in self._reconcilable:
+            return 0
+        return max(1, self._per_channel(channel_id) // 2)
+
+    def _budget(self) -> tuple[int, int]:
+        """Free slots nothing ready will take, and the global reserve left."""
+        startable = sum(
+            1
+            for job in self._ready
+            if self._running[job.subject.channel_id] < self._per_channel(job.subject.channel_id)
+        )
+        free = self._capacity - self._running.total() - startable
+        return max(free, 0), max(self._ahead + min(free, 0), 0)
+
+    def _limit(self) -> int:
+        free, reserve = self._budget()
+        return min(self.state.settings.dispatch_batch_size, free + reserve)
+
+    def _full(self) -> list[int]:
+        return [
+            channel
+            for channel, load in self._load.items()
+            if load >= self._per_channel(channel) + self._reserve(channel)
+        ]
+
+    def _admission(self) -> Callable[[int], bool]:
+        """For one claim: whether to take the next due delivery of a channel. It takes one that
+        can start at once while slots are free, then (on channels whose connector reconciles)
+        one to wait ready, within the global and the channel's reserve."""
+        free, reserve = self._budget()
+        taken: Counter[int] = Counter()
+        self._passed_over = 0
+
+        def admit(channel_id: int) -> bool:
+            nonlocal free, reserve
+            load = self._load[channel_id] + taken[channel_id]
+            per_channel = self._per_channel(channel_id)
+            if free > 0 and load < per_channel:
+                free -= 1
+            elif reserve > 0 and load < per_channel + self._reserve(channel_id):
+                reserve -= 1
+            else:
+                self._passed_over += 1
+                return False
+            taken[channel_id] += 1
+            return True
+
+        return admit
 
     async def _loop(self) -> None:
-        batch = self.state.settings.dispatch_batch_size
         while not self._stopping:
             metrics.loop_timestamp.set_to_current_time()
             try:
                 done, self._done = self._done, []
-                limit = min(batch, self._capacity - sum(self._load.values()))
-                full = [
-                    channel
-                    for channel, load in self._load.items()
-                    if load >= self._per_channel(channel)
-                ]
+                known = len(self._reconcilable)
+                limit = self._limit()
                 try:
                     jobs, settled, _ = await self.dispatcher.cycle(
-                        done, limit, channel_room=self._room, full_channels=full
+                        done, limit, admit=self._admission(), full_channels=self._full()
                     )
                 except Exception:
                     # Unrecorded outcomes: their leases will run out and the reaper will
@@ -170,12 +238,20 @@ class DispatchRunner:
                     raise
                 self._forget(done)
                 for job in jobs:
-                    self._spawn(job)
-                if limit > 0 and len(jobs) + settled == limit:
-                    continue  # more may be due already
-                if self._done:
+                    self._take(job)
+                self._start_ready()
+                took_all = limit > 0 and len(jobs) + settled == limit
+                learned = self._passed_over > 0 and len(self._reconcilable) > known
+                if (took_all or learned) and self._limit() > 0:
+                    # More may be due already, or channels just seen to reconcile may now
+                    # have deliveries claimed ahead.
                     continue
-                await self._sleep()
+                # Due deliveries left in the queue: the claim took all it asked for, or passed
+                # some over for want of room on their channel; a call that ends makes room.
+                backlog = took_all or self._passed_over > 0
+                if self._done and not self._ready:
+                    continue
+                await self._sleep(backlog)
             except Exception:
                 log.exception("dispatch loop error; trying again shortly")
                 await asyncio.sleep(self.state.settings.dispatch_interval)
@@ -185,16 +261,18 @@ class DispatchRunner:
             self._claims.pop(job.claim.delivery_id, None)
             self._started.discard(job.claim.delivery_id)
 
-    async def _sleep(self) -> None:
+    async def _sleep(self, backlog: bool) -> None:
+        """Until there is something to do. `backlog`: the last claim took all it asked for, so
+        more is due already; the loop waits only for room."""
         self._wake.clear()
         timeout = self.state.settings.dispatch_interval
-        if sum(self._load.values()) < self._capacity:
+        if not backlog and self._limit() > 0:
             async with read_only(self.state.session_factory) as session:
                 now = self.state.clock()
                 next_due = await deliveries.next_due_at(session, now)
             if next_due is not None:
                 timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
-        if self._stopping or self._done:
+        if self._stopping or (self._done and not self._ready):
             return
         self._looks_at = self.state.clock() + timedelta(seconds=timeout)
         try:
@@ -204,16 +282,56 @@ class DispatchRunner:
             return
         finally:
             self._looks_at = None
-        if self._done and self._load and not self._stopping:
-            await asyncio.sleep(GATHER)
+        if self._done and self._running and not self._stopping:
+            await self._gather()
 
-    def _spawn(self, job: Job) -> None:
-        delivery_id = job.claim.delivery_id
-        self._claims[delivery_id] = job.claim
+    async def _gather(self) -> None:
+        """Let the calls ending together come back, so that they are recorded (and their slots
+        claimed for) in one turn rather than one each: a moment (`GATHER`), and while deliveries
+        wait ready to take the freed slots, until three quarters of the reserve are used (within `RECORD`)."""
+        await asyncio.sleep(GATHER)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + RECORD
+        while (
+            self._ready
+            and not self._stopping
+            and self._limit() < max(1, self._ahead * 3 // 4)
+            and loop.time() < until
+        ):
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(until - loop.time()):
+                    await self._wake.wait()
+            except TimeoutError:
+                return
+
+    def _take(self, job: Job) -> None:
+        """A claimed delivery: ready to start when a slot frees."""
+        self._claims[job.claim.delivery_id] = job.claim
         if job.connector.in_process:
             self._in_process.add(job.subject.channel_id)
+        if job.connector.can_reconcile():
+            self._reconcilable.add(job.subject.channel_id)
         self._load[job.subject.channel_id] += 1
-        self._tasks[delivery_id] = asyncio.create_task(self._handle(job))
+        self._ready.append(job)
+
+    def _start_ready(self) -> None:
+        """Start the ready deliveries that have a free slot, oldest first."""
+        if self._stopping or not self._ready:
+            return
+        free = self._capacity - self._running.total()
+        waiting: deque[Job] = deque()
+        while self._ready and free > 0:
+            job = self._ready.popleft()
+            channel_id = job.subject.channel_id
+            if self._running[channel_id] >= self._per_channel(channel_id):
+                waiting.append(job)
+                continue
+            self._running[channel_id] += 1
+            free -= 1
+            self._tasks[job.claim.delivery_id] = asyncio.create_task(self._handle(job))
+        waiting.extend(self._ready)
+        self._ready = waiting
 
     async def _handle(self, job: Job) -> None:
         delivery_id = job.claim.delivery_id
@@ -245,9 +363,11 @@ class DispatchRunner:
     def _ended(self, job: Job) -> None:
         self._tasks.pop(job.claim.delivery_id, None)
         channel_id = job.subject.channel_id
-        self._load[channel_id] -= 1
-        if self._load[channel_id] <= 0:
-            del self._load[channel_id]
+        for counter in (self._running, self._load):
+            counter[channel_id] -= 1
+            if counter[channel_id] <= 0:
+                del counter[channel_id]
+        self._start_ready()  # the freed slot goes to the next ready delivery at once
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -255,6 +375,7 @@ class DispatchRunner:
         """Stop claiming, finish or cut short what is in flight, give back the rest."""
         grace = self.state.settings.shutdown_grace if grace is None else grace
         self._stopping = True
+        self._ready.clear()  # never started: given back below
         self.wake()
         if self._loop_task is not None:
             await self._loop_task

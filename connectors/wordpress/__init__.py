@@ -30,6 +30,7 @@ unless they contain "--", which the key never does. `reconcile` searches for the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import re
@@ -96,6 +97,7 @@ class WordPressConnector(Connector):
     def __init__(self, host: HostServices) -> None:
         super().__init__(host)
         self._found_authors: dict[tuple[str, ...], tuple[float, Attribution]] = {}
+        self._finding: dict[tuple[str, ...], asyncio.Future[Attribution]] = {}
 
     async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
         config, _ = _settings(channel)
@@ -239,14 +241,13 @@ class WordPressConnector(Connector):
         remembered = self._found_authors.get(key)
         if remembered is not None and time.monotonic() - remembered[0] < AUTHOR_MEMORY_SECONDS:
             return remembered[1]
-        account = await self._account(channel)
-        attribution = await self._resolve(
-            channel, account, signature.person_id, signature.email, signature.full_name
-        )
-        if not attribution.problem:
-            if len(self._found_authors) >= 4096:
-                self._found_authors.clear()
-            self._found_authors[key] = (time.monotonic(), attribution)
+        # Posts of one author starting together share one lookup (shielded: a post that gives
+        # up waiting does not cancel it for the others).
+        finding = self._finding.get(key)
+        if finding is None:
+            finding = self._finding[key] = asyncio.ensure_future(self._find(channel, signature))
+            finding.add_done_callback(lambda done: self._found(key, done))
+        attribution = await asyncio.shield(finding)
         if attribution.problem:
             raise AuthorNotMapped(
                 f"WordPress would show “{attribution.shown}” as the author of "
@@ -254,6 +255,23 @@ class WordPressConnector(Connector):
                 "channel"
             )
         return attribution
+
+    async def _find(self, channel: ChannelContext, signature: Signature) -> Attribution:
+        account = await self._account(channel)
+        return await self._resolve(
+            channel, account, signature.person_id, signature.email, signature.full_name
+        )
+
+    def _found(self, key: tuple[str, ...], done: asyncio.Future[Attribution]) -> None:
+        """A lookup ended: its answer is remembered unless it found a problem (or failed)."""
+        self._finding.pop(key, None)
+        if done.cancelled() or done.exception() is not None:
+            return  # the posts that waited for it each raised its error
+        attribution = done.result()
+        if not attribution.problem:
+            if len(self._found_authors) >= 4096:
+                self._found_authors.clear()
+            self._found_authors[key] = (time.monotonic(), attribution)
 
     async def _resolve(
         self,

@@ -1,6 +1,7 @@
 """What the connector tests share: real renderings, a recording mock transport, a memory store."""
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,8 @@ from connectors.base import (
 )
 from connectors.destinations import DestinationRefused
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
+"""What answers a connector's requests (MockTransport awaits an answer given as a coroutine)."""
 
 SIGNATURE = Signature(
     full_name="Mauricette Raoul",
@@ -73,9 +75,21 @@ class Recorder:
     handler: Handler
     requests: list[httpx.Request] = field(default_factory=list)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
         self.requests.append(request)
         return self.handler(request)
+
+
+def answering_after(seconds: float, handler: Handler) -> Handler:
+    """`handler`, answering only after `seconds` (requests made together are in flight
+    together)."""
+
+    async def later(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(seconds)
+        answer = handler(request)
+        return answer if isinstance(answer, httpx.Response) else await answer
+
+    return later
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Who WordPress shows as the author: the signer's WordPress user, found by e-mail or mapped by
 hand, never silently the account that holds the application password ("agency")."""
 
+import asyncio
 import json
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,7 @@ from tests.connectors.fakes import (
     WPUser,
     wordpress_context,
 )
-from tests.connectors.helpers import SIGNATURE, connected, outgoing
+from tests.connectors.helpers import SIGNATURE, answering_after, connected, outgoing
 
 MAURICETTE = Author(person_id=12, full_name="Mauricette Raoul", email="mauricette@cl-consult.fr")
 JEAN = Author(person_id=14, full_name="Jean Martin", email="jean@cl-consult.fr")
@@ -75,6 +76,50 @@ async def test_a_burst_asks_wordpress_who_the_author_is_once() -> None:
     assert paths.count("posts") == 3
     assert len(paths) == 3 + paths.count("users/me") + paths.count("users") == 5
     assert [site.shown_author(post) for post in site.posts] == ["Mauricette Raoul"] * 3
+
+
+async def test_posts_starting_together_share_one_look_up_of_their_author() -> None:
+    # A burst starts several posts of one channel at once, before any look-up has answered:
+    # they wait for the same one rather than each asking WordPress.
+    site = agency_site()
+    async with connected(WordPressConnector, answering_after(0.05, site)) as (connector, recorder):
+        await asyncio.gather(
+            *(
+                connector.deliver(
+                    wordpress_context(),
+                    outgoing(WordPressConnector, idempotency_key=f"byline-delivery-{n + 1}"),
+                )
+                for n in range(4)
+            )
+        )
+    paths = [request.url.path.rsplit("/wp/v2/", 1)[-1] for request in recorder.requests]
+    assert sorted(paths) == ["posts"] * 4 + ["users", "users/me"]
+    assert [site.shown_author(post) for post in site.posts] == ["Mauricette Raoul"] * 4
+
+
+async def test_a_look_up_that_fails_fails_each_waiting_post_and_is_asked_again() -> None:
+    site = agency_site()
+    site.users = []  # WordPress answers users/me with an error: the credentials are refused
+    async with connected(WordPressConnector, answering_after(0.05, site)) as (connector, recorder):
+        results = await asyncio.gather(
+            *(
+                connector.deliver(
+                    wordpress_context(),
+                    outgoing(WordPressConnector, idempotency_key=f"byline-delivery-{n + 1}"),
+                )
+                for n in range(3)
+            ),
+            return_exceptions=True,
+        )
+        assert all(isinstance(result, ReauthRequired) for result in results)
+        asked = len(recorder.requests)
+        site.users = agency_site().users
+        await connector.deliver(
+            wordpress_context(), outgoing(WordPressConnector, idempotency_key="byline-delivery-9")
+        )
+    assert asked == 1  # one look-up for the three
+    assert len(recorder.requests) > asked + 1, "the failed look-up was remembered"
+    assert len(site.posts) == 1
 
 
 async def test_a_refused_write_forgets_the_author_it_found() -> None:

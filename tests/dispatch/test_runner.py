@@ -3,11 +3,13 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from app.deliveries.states import DeliveryStatus
+from app.dispatch.engine import Dispatcher
 from app.dispatch.runner import DispatchRunner
 from tests.conftest import ON_POSTGRES, AppFactory
 from tests.dispatch.conftest import Env, EnvFactory
@@ -168,3 +170,89 @@ async def test_the_built_in_blog_is_not_held_to_the_per_channel_limit(
     await runner.stop(grace=5)
     found = await deliveries(env.state, post_ids)
     assert [d.status for d in found] == [DeliveryStatus.PUBLISHED] * 6
+
+
+async def _timed_calls(
+    env: Env, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> list[tuple[float, float]]:
+    """Each connector call's start and end (loop time), and every database turn that records
+    outcomes made 0.5 s slower: what a call waits for, if it waits for a turn, shows."""
+    loop = asyncio.get_running_loop()
+    connector = type(env.state.registry.get(kind))
+    publish, cycle = connector.publish, Dispatcher.cycle
+    calls: list[tuple[float, float]] = []
+
+    async def timed(self: Any, channel: Any, post: Any) -> Any:
+        started = loop.time()
+        try:
+            return await publish(self, channel, post)
+        finally:
+            calls.append((started, loop.time()))
+
+    async def slow(self: Dispatcher, done: Any, limit: int, **options: Any) -> Any:
+        if done:
+            await asyncio.sleep(0.5)
+        return await cycle(self, done, limit, **options)
+
+    monkeypatch.setattr(connector, "publish", timed)
+    monkeypatch.setattr(Dispatcher, "cycle", slow)
+    return calls
+
+
+async def test_a_freed_slot_goes_at_once_to_a_delivery_claimed_ahead(
+    dispatch_env: EnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two slots, one channel whose connector reconciles: a third delivery is claimed ahead and
+    # starts the moment a call ends, without waiting for the (slow) turn that records it.
+    env = await dispatch_env(
+        real_clock=True, latency=0.3, dispatch_concurrency=2, dispatch_channel_concurrency=2
+    )
+    calls = await _timed_calls(env, monkeypatch, "recording")
+    post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 4)
+    runner = DispatchRunner(env.state)
+    await runner.start()
+
+    async def all_sent() -> bool:
+        return len(calls) == 4
+
+    await _eventually(all_sent)
+    await runner.stop(grace=5)
+    ordered = sorted(calls)
+    first_end = min(end for _, end in ordered[:2])
+    assert ordered[2][0] - first_end < 0.1, "the third call waited for a database turn"
+    assert [d.status for d in await deliveries(env.state, post_ids)] == [
+        DeliveryStatus.PUBLISHED
+    ] * 4
+    assert sum(env.calls.published().values()) == 4
+
+
+async def test_a_channel_that_cannot_reconcile_has_nothing_claimed_ahead(
+    dispatch_env: EnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the process to die, a delivery it held would be in doubt, and this connector could
+    # not tell that it never went out: a person would have to check. So nothing waits claimed.
+    env = await dispatch_env(
+        real_clock=True,
+        latency=0.3,
+        kind="recording_blind",
+        dispatch_concurrency=2,
+        dispatch_channel_concurrency=2,
+    )
+    calls = await _timed_calls(env, monkeypatch, "recording_blind")
+    post_ids = await schedule(env.state, env.setup, [env.state.clock()] * 4)
+    runner = DispatchRunner(env.state)
+    await runner.start()
+    claimed: list[int] = []
+
+    async def all_sent() -> bool:
+        claimed.append((await status_counts(env.state)).get(DeliveryStatus.PUBLISHING, 0))
+        return len(calls) == 4
+
+    await _eventually(all_sent)
+    await runner.stop(grace=5)
+    assert max(claimed) <= 2
+    ordered = sorted(calls)
+    assert ordered[2][0] - min(end for _, end in ordered[:2]) >= 0.4  # after the turn
+    assert [d.status for d in await deliveries(env.state, post_ids)] == [
+        DeliveryStatus.PUBLISHED
+    ] * 4
