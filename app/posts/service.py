@@ -194,11 +194,17 @@ async def _create(
     post = draft.post
     _check_fits(post, draft.client, draft.signature, draft.targets, registry)
     await repository.add(session, post)
-    scheduled = await deliveries.schedule(
-        session, post, [channel.id for channel in draft.targets], now=now
-    )
-    _audit(
-        session, actor, post, "post.created", now, {"channel_ids": [c.id for c in draft.targets]}
+    channel_ids = [channel.id for channel in draft.targets]
+    scheduled = await deliveries.schedule(session, post, channel_ids, now=now)
+    await audit.record_now(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="post.created",
+        subject_type="post",
+        subject_id=post.id,
+        at=now,
+        data={"channel_ids": channel_ids, "content_hash": post.content_hash},
     )
     return post, scheduled
 
