@@ -35,6 +35,32 @@ async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, C
     return {channel.id: channel for channel in rows}
 
 
+# Built once: every post written looks its client and channels up with it.
+_CLIENT_WITH = (
+    select(Client, Channel)
+    .outerjoin(
+        Channel,
+        (Channel.client_id == Client.id) & Channel.id.in_(bindparam("ids", expanding=True)),
+    )
+    .where(Client.id == bindparam("client_id"), Client.organisation_id == bindparam("org_id"))
+)
+
+
+async def client_with_channels(
+    session: AsyncSession, organisation_id: int, client_id: int, channel_ids: list[int]
+) -> tuple[Client, dict[int, Channel]] | None:
+    """The organisation's client and those of `channel_ids` that are its channels, in one query."""
+    rows = (
+        await session.execute(
+            _CLIENT_WITH,
+            {"client_id": client_id, "org_id": organisation_id, "ids": list(channel_ids)},
+        )
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], {channel.id: channel for _, channel in rows if channel is not None}
+
+
 async def add(session: AsyncSession, channel: Channel) -> Channel:
     session.add(channel)
     await session.flush()

@@ -27,7 +27,7 @@ from app.engagements import service as engagements
 from app.errors import AppError, not_found
 from app.kit.crypto import decrypt_json, encrypt_json
 from app.kit.time import as_utc, utc_now
-from app.models import Channel
+from app.models import Channel, Client
 from connectors.base import Author, ChannelContext, Connector, ConnectorError
 from connectors.destinations import DestinationPolicy
 from connectors.registry import ConnectorRegistry
@@ -170,6 +170,17 @@ async def of_client(session: AsyncSession, actor: Actor, client_id: int) -> Sequ
 
 async def get_many(session: AsyncSession, channel_ids: list[int]) -> dict[int, Channel]:
     return await repository.get_many(session, channel_ids)
+
+
+async def client_with_channels(
+    session: AsyncSession, organisation_id: int, client_id: int, channel_ids: list[int]
+) -> tuple[Client, dict[int, Channel]]:
+    """The organisation's client (refused as `clients.get` refuses it) and those of
+    `channel_ids` that are its channels."""
+    found = await repository.client_with_channels(session, organisation_id, client_id, channel_ids)
+    if found is None:
+        raise clients.missing()
+    return found
 
 
 def context_for(

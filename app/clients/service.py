@@ -127,8 +127,13 @@ async def get_for_organisation(
 ) -> Client:
     client = await repository.get_in_organisation(session, organisation_id, client_id)
     if client is None:
-        raise not_found("client", "client", "/api/v1/clients")
+        raise missing()
     return client
+
+
+def missing() -> AppError:
+    """The refusal of a client that is not the organisation's (or does not exist)."""
+    return not_found("client", "client", "/api/v1/clients")
 
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Client | None:

@@ -266,20 +266,25 @@ class DispatchRunner:
         more is due already; the loop waits only for room."""
         self._wake.clear()
         timeout = self.state.settings.dispatch_interval
-        if not backlog and self._limit() > 0:
-            async with read_only(self.state.session_factory) as session:
-                now = self.state.clock()
-                next_due = await deliveries.next_due_at(session, now)
-            if next_due is not None:
-                timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
-        if self._stopping or (self._done and not self._ready):
-            return
+        # Already while the next due time is looked up: a post announced meanwhile wakes the loop
+        # only if it falls due before the loop looks anyway (an API busy creating posts for
+        # tomorrow would otherwise wake it after every one, to look again for nothing).
         self._looks_at = self.state.clock() + timedelta(seconds=timeout)
         try:
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
-        except TimeoutError:
-            return
+            if not backlog and self._limit() > 0:
+                async with read_only(self.state.session_factory) as session:
+                    now = self.state.clock()
+                    next_due = await deliveries.next_due_at(session, now)
+                if next_due is not None:
+                    timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
+            if self._stopping or (self._done and not self._ready):
+                return
+            self._looks_at = self.state.clock() + timedelta(seconds=timeout)
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
+                return
         finally:
             self._looks_at = None
         if self._done and self._running and not self._stopping:

@@ -39,14 +39,20 @@ def to_confirmer(result: NameCheck) -> dict[str, str]:
     }
 
 
+def attests(attested_name: str | None, person: Person) -> bool:
+    """Whether an active attestation of `attested_name` attests the person's name: only the name
+    as it is now (one changed since is no longer attested)."""
+    return attested_name is not None and attested_name == person.full_name
+
+
 async def is_attested(session: AsyncSession, person: Person) -> bool:
     attestation = await repository.active_attestation(session, person.id)
-    return attestation is not None and attestation.attested_name == person.full_name
+    return attests(attestation.attested_name if attestation else None, person)
 
 
 async def attested_map(session: AsyncSession, people: list[Person]) -> dict[int, bool]:
     names = await repository.attested_names(session, [person.id for person in people])
-    return {person.id: names.get(person.id) == person.full_name for person in people}
+    return {person.id: attests(names.get(person.id), person) for person in people}
 
 
 def attest_at_setup(session: AsyncSession, person: Person, now: datetime) -> None:

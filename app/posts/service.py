@@ -61,7 +61,11 @@ async def _channels_of_client(
     session: AsyncSession, client: Client, channel_ids: list[int]
 ) -> list[Channel]:
     unique_ids = list(dict.fromkeys(channel_ids))
-    found = await channels.get_many(session, unique_ids)
+    return _chosen(client, unique_ids, await channels.get_many(session, unique_ids))
+
+
+def _chosen(client: Client, unique_ids: list[int], found: dict[int, Channel]) -> list[Channel]:
+    """The channels of `unique_ids` among `found`, refusing one that is not the client's."""
     chosen = []
     for channel_id in unique_ids:
         channel = found.get(channel_id)
@@ -121,8 +125,11 @@ async def _draft(
     now: datetime,
     signer: Signer | None = None,
 ) -> _Draft:
-    client = await clients.get(session, actor, data.client_id)
-    targets = await _channels_of_client(session, client, data.channel_ids)
+    unique_ids = list(dict.fromkeys(data.channel_ids))
+    client, found = await channels.client_with_channels(
+        session, actor.organisation_id, data.client_id, unique_ids
+    )
+    targets = _chosen(client, unique_ids, found)
     _check_body(data.body)
     scheduled_at = scheduling.resolve(data.scheduled_at, client.timezone, now)
     if signer is None:
@@ -194,11 +201,17 @@ async def _create(
     post = draft.post
     _check_fits(post, draft.client, draft.signature, draft.targets, registry)
     await repository.add(session, post)
-    scheduled = await deliveries.schedule(
-        session, post, [channel.id for channel in draft.targets], now=now
-    )
-    _audit(
-        session, actor, post, "post.created", now, {"channel_ids": [c.id for c in draft.targets]}
+    channel_ids = [channel.id for channel in draft.targets]
+    scheduled = await deliveries.schedule(session, post, channel_ids, now=now)
+    await audit.record_now(
+        session,
+        organisation_id=actor.organisation_id,
+        actor_id=actor.person_id,
+        action="post.created",
+        subject_type="post",
+        subject_id=post.id,
+        at=now,
+        data={"channel_ids": channel_ids, "content_hash": post.content_hash},
     )
     return post, scheduled
 

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.engagements import service as engagements
 from app.errors import AppError
 from app.identity import service as identity
 from app.kit.time import as_utc, shown_in, utc_now
 from app.models import Client
 from app.people import service as people
+from app.signing import repository
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,14 @@ async def ensure_can_sign(
     """Raise the AppError that explains why `person_id` cannot sign for `client` a post going out
     at `at` (default: now), or return the signer."""
     at = as_utc(at) if at is not None else utc_now()
-    member = await people.get_member(session, organisation_id, person_id)
-    if member is None:
+    found = await repository.candidate(session, organisation_id, person_id, client.id)
+    if found is None:
         raise AppError("account_inactive")
-    person, membership = member
-    if people.has_left(membership, at):
+    person, engagement = found.person, found.engagement
+    if people.has_left(found.membership, at):
         raise AppError("author_left", name=person.full_name)
-    if not await identity.is_attested(session, person):
+    if not identity.attests(found.attested_name, person):
         raise AppError("author_not_attested")
-    engagement = await engagements.accepted(session, client.id, person.id)
     if engagement is None:
         raise AppError("no_engagement", client=client.name)
     if engagement.starts_at is not None and at < as_utc(engagement.starts_at):
