@@ -53,9 +53,10 @@ class DatabaseArticleStore:
         lock): the first save starts a writer, which takes every save waiting by then."""
         if post.html is None or post.signature_html is None:
             raise PermanentError("the built-in blog needs the HTML rendering of the post")
-        saved: asyncio.Future[PublishResult] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        saved: asyncio.Future[PublishResult] = loop.create_future()
         self._waiting.append((channel_id, post, saved))
-        if self._writer is None or self._writer.done():
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
             self._writer = asyncio.create_task(self._write_waiting())
         # Shielded: a caller that gives up does not take the others' transaction down with it
         # (its article may then be stored; the dispatcher's reconciliation finds it by key).

@@ -1,18 +1,19 @@
 """The dispatch loop of one process (`byline worker`, or inside `byline serve`).
 
-It keeps every free slot busy: besides the calls in flight it holds a few claimed deliveries
-ready to start (a reserve as large as the concurrency), so that a call that ends is followed at once
-by the next one, without waiting for a database turn. It claims only what it can start soon: the
+It keeps every free slot busy: besides the calls in flight it holds claimed deliveries ready to
+start (a reserve as large as the concurrency), so that a call that ends is followed at once by
+the next one, without waiting for a database turn. It claims only what it can start soon: the
 free slots, then that reserve, and of each channel no more than its free slots plus half of them
 again (a delivery that would only wait on a busy channel stays in the queue for whichever worker
 has room; one waiting ready on a busy channel takes nothing from the slots of other channels).
 Only channels whose connector reconciles keep a reserve: if the process dies, what it held is in
-doubt, and only such a connector can tell that a delivery which never started did not go out. One task writes to the database: each turn records the
-outcomes that came back since the last one and claims to refill the reserve, in one transaction,
-while the calls in flight go on. It sleeps until the next due time (never longer than
-`dispatch_interval`, the polling fallback), and wakes early when a call ends or a sooner post is
-announced (app.deliveries.wakeup). Heartbeats extend its leases; the reaper and handover
-activation run here too.
+doubt, and only such a connector can tell that a delivery which never started did not go out.
+
+One task writes to the database: each turn records the outcomes that came back since the last
+one and claims to refill the reserve, in one transaction, while the calls in flight go on. It
+sleeps until the next due time (never longer than `dispatch_interval`, the polling fallback),
+and wakes early when a call ends or a sooner post is announced (app.deliveries.wakeup).
+Heartbeats extend its leases; the reaper and handover activation run here too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
 records a call cut short as an unknown outcome (it may have gone out), and gives back the claims
