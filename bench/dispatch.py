@@ -37,7 +37,7 @@ from app.models import Delivery
 from bench import baseline
 from bench.simulated import Destination, Faults, simulated
 from connectors.local_blog import LocalBlogConnector
-from tests.dispatch.helpers import schedule, writer_with_channel
+from tests.dispatch.helpers import install_id, key_of, schedule, writer_with_channel
 from tests.factories import bearer, ok
 
 POSTGRES_URL = os.environ.get(
@@ -170,7 +170,8 @@ async def run_byline(url: str, args: argparse.Namespace, var_dir: Path) -> Resul
                     )
                 )
             ).all()
-        due = {f"byline-delivery-{row.id}": row.due_at for row in rows}
+        install = await install_id(state)  # the idempotency key names this install
+        due = {key_of(row.id, install): row.due_at for row in rows}
         runner = DispatchRunner(state)
         cpu = time.process_time()
         await runner.start()
