@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
 
+from app.blog.store import DatabaseArticleStore
 from app.db import read_only
 from app.models import BlogArticle
 from app.state import AppState
@@ -16,10 +17,20 @@ from tests.connectors.helpers import outgoing
 from tests.factories import engaged_writer
 
 
-async def _store_and_writer(app: FastAPI, client: httpx.AsyncClient) -> tuple[AppState, int]:
+async def _blog(
+    app: FastAPI, client: httpx.AsyncClient
+) -> tuple[AppState, DatabaseArticleStore, int]:
+    """The app's state, its article store, and a writer's blog channel."""
     state: AppState = app.state.byline
     writer = await engaged_writer(state, client)
-    return state, writer.channel_id
+    store = state.registry.get("local_blog").host.article_store
+    assert isinstance(store, DatabaseArticleStore)
+    return state, store, writer.channel_id
+
+
+async def _articles(state: AppState) -> int:
+    async with read_only(state.session_factory) as session:
+        return int(await session.scalar(select(func.count()).select_from(BlogArticle)) or 0)
 
 
 def _count_commits(state: AppState) -> list[int]:
@@ -35,9 +46,7 @@ def _count_commits(state: AppState) -> list[int]:
 async def test_articles_saved_together_share_one_transaction(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    state, channel_id = await _store_and_writer(app, client)
-    store = state.registry.get("local_blog").host.article_store
-    assert store is not None
+    state, store, channel_id = await _blog(app, client)
     commits = _count_commits(state)
     posts = [
         outgoing(LocalBlogConnector, title="Les galettes sont là", idempotency_key=f"key-{n}")
@@ -49,9 +58,7 @@ async def test_articles_saved_together_share_one_transaction(
     urls = [result.external_url or "" for result in results]
     assert len(set(urls)) == 8
     assert urls[0].endswith("/les-galettes-sont-la") and urls[1].endswith("-2")
-    async with read_only(state.session_factory) as session:
-        stored = await session.scalar(select(func.count()).select_from(BlogArticle))
-    assert stored == 8
+    assert await _articles(state) == 8
 
 
 async def test_a_delivery_saved_twice_together_is_one_article(
@@ -59,9 +66,7 @@ async def test_a_delivery_saved_twice_together_is_one_article(
 ) -> None:
     # Two attempts of one delivery in the same batch, one already stored before: nothing is
     # stored twice, and the other posts of the batch are stored all the same.
-    state, channel_id = await _store_and_writer(app, client)
-    store = state.registry.get("local_blog").host.article_store
-    assert store is not None
+    state, store, channel_id = await _blog(app, client)
     first = await store.save(channel_id, outgoing(LocalBlogConnector, idempotency_key="key-1"))
     again = [
         outgoing(LocalBlogConnector, idempotency_key=key)
@@ -70,17 +75,13 @@ async def test_a_delivery_saved_twice_together_is_one_article(
     results = await asyncio.gather(*(store.save(channel_id, post) for post in again))
     assert results[1] == first
     assert results[2] == results[3]
-    async with read_only(state.session_factory) as session:
-        stored = await session.scalar(select(func.count()).select_from(BlogArticle))
-    assert stored == 3
+    assert await _articles(state) == 3
 
 
 async def test_a_save_for_a_removed_channel_fails_alone(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    state, channel_id = await _store_and_writer(app, client)
-    store = state.registry.get("local_blog").host.article_store
-    assert store is not None
+    _, store, channel_id = await _blog(app, client)
     results = await asyncio.gather(
         store.save(channel_id, outgoing(LocalBlogConnector, idempotency_key="key-1")),
         store.save(channel_id + 1000, outgoing(LocalBlogConnector, idempotency_key="key-2")),

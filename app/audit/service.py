@@ -37,38 +37,9 @@ def record(
     )
 
 
-async def record_now(
-    session: AsyncSession,
-    *,
-    organisation_id: int | None,
-    actor_id: int | None,
-    action: str,
-    subject_type: str,
-    subject_id: int | None,
-    at: datetime,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """As `record`, written at once in one statement rather than by the next flush (a post's
-    creation: the unit of work costs more than the insert)."""
-    await record_many(
-        session,
-        [
-            {
-                "organisation_id": organisation_id,
-                "actor_id": actor_id,
-                "action": action,
-                "subject_type": subject_type,
-                "subject_id": subject_id,
-                "data": data,
-                "created_at": at,
-            }
-        ],
-    )
-
-
 async def record_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Many events at once, in one statement (the dispatcher's hot path). Each row has the
-    columns of `record` (`created_at` for `at`)."""
+    """Events written at once, in one statement, rather than by the next flush (the dispatcher's
+    hot path, a post's creation). Each row has the columns of `record` (`created_at` for `at`)."""
     if rows:
         # A Core insert: the ORM's bulk path costs more per row and returns nothing needed here.
         await session.execute(insert(_TABLE), list(rows))

@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError
@@ -66,19 +65,16 @@ class DatabaseArticleStore:
         await asyncio.sleep(0)  # let the saves started together join
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            posts = [(channel_id, post) for channel_id, post, _ in batch]
+            results: list[PublishResult | Exception]
             try:
-                results = await self._store(batch)
+                results = await self._store(posts)
             except IntegrityError:
                 # Another attempt of one of these deliveries stored it first (same key): each
                 # on its own, so that one does not fail the others.
-                for channel_id, post, saved in batch:
-                    await self._settle(saved, self._store_one(channel_id, post))
-                continue
+                results = [await self._store_one(channel_id, post) for channel_id, post in posts]
             except Exception as error:
-                for _, _, saved in batch:
-                    if not saved.done():
-                        saved.set_exception(error)
-                continue
+                results = [error] * len(batch)
             for (_, _, saved), result in zip(batch, results, strict=True):
                 if saved.done():
                     continue
@@ -87,31 +83,17 @@ class DatabaseArticleStore:
                 else:
                     saved.set_result(result)
 
-    @staticmethod
-    async def _settle(saved: asyncio.Future[PublishResult], storing: Any) -> None:
+    async def _store_one(self, channel_id: int, post: OutgoingPost) -> PublishResult | Exception:
         try:
-            result = await storing
+            [result] = await self._store([(channel_id, post)])
+        except IntegrityError as error:
+            return await self.find(channel_id, post.idempotency_key) or error
         except Exception as error:
-            if not saved.done():
-                saved.set_exception(error)
-            return
-        if not saved.done():
-            saved.set_result(result)
-
-    async def _store_one(self, channel_id: int, post: OutgoingPost) -> PublishResult:
-        try:
-            [result] = await self._store([(channel_id, post, None)])
-        except IntegrityError:
-            existing = await self.find(channel_id, post.idempotency_key)
-            if existing is None:
-                raise
-            return existing
-        if isinstance(result, Exception):
-            raise result
+            return error
         return result
 
     async def _store(
-        self, batch: Sequence[tuple[int, OutgoingPost, object]]
+        self, batch: Sequence[tuple[int, OutgoingPost]]
     ) -> list[PublishResult | Exception]:
         """One transaction: for each post, the article an earlier attempt stored, or a new one."""
         results: list[PublishResult | Exception | None] = []
@@ -119,7 +101,7 @@ class DatabaseArticleStore:
             clients: dict[int, Client | None] = {}
             slugs: set[tuple[int, str]] = set()
             added: list[tuple[int, str, BlogArticle]] = []
-            for channel_id, post, _ in batch:
+            for channel_id, post in batch:
                 if channel_id not in clients:
                     clients[channel_id] = await repository.client_of_channel(session, channel_id)
                 client = clients[channel_id]
