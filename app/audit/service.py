@@ -11,6 +11,7 @@ from app.audit import repository
 from app.models import AuditEvent
 
 _TABLE = cast(Table, AuditEvent.__table__)
+_INSERT = insert(_TABLE)
 
 
 def record(
@@ -42,7 +43,7 @@ async def record_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     hot path, a post's creation). Each row has the columns of `record` (`created_at` for `at`)."""
     if rows:
         # A Core insert: the ORM's bulk path costs more per row and returns nothing needed here.
-        await session.execute(insert(_TABLE), list(rows))
+        await session.execute(_INSERT, list(rows))
 
 
 async def of_subject(

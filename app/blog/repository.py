@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import BlogArticle, Channel, Client
@@ -16,9 +16,36 @@ async def by_key(session: AsyncSession, channel_id: int, key: str) -> BlogArticl
     )
 
 
+# Built once: the blog's writer runs these for every batch of a burst.
+_BY_KEYS = select(BlogArticle).where(
+    BlogArticle.idempotency_key.in_(bindparam("keys", expanding=True))
+)
+_SLUGS_TAKEN = select(BlogArticle.channel_id, BlogArticle.slug).where(
+    BlogArticle.slug.in_(bindparam("slugs", expanding=True))
+)
+
+
+async def by_keys(session: AsyncSession, keys: Sequence[str]) -> dict[tuple[int, str], BlogArticle]:
+    """The articles stored under any of `keys`, by (channel id, key)."""
+    if not keys:
+        return {}
+    found = await session.scalars(_BY_KEYS, {"keys": list(keys)})
+    return {(article.channel_id, article.idempotency_key): article for article in found}
+
+
+async def slugs_taken(session: AsyncSession, slugs: Sequence[str]) -> set[tuple[int, str]]:
+    """Which of `slugs` articles already have, as (channel id, slug)."""
+    if not slugs:
+        return set()
+    rows = await session.execute(_SLUGS_TAKEN, {"slugs": list(slugs)})
+    return {(channel_id, slug) for channel_id, slug in rows}
+
+
 async def by_id(session: AsyncSession, channel_id: int, article_id: int) -> BlogArticle | None:
     return await session.scalar(
-        select(BlogArticle).where(BlogArticle.channel_id == channel_id, BlogArticle.id == article_id)
+        select(BlogArticle).where(
+            BlogArticle.channel_id == channel_id, BlogArticle.id == article_id
+        )
     )
 
 

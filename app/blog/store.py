@@ -98,46 +98,52 @@ class DatabaseArticleStore:
         """One transaction: for each post, the article an earlier attempt stored, or a new one."""
         results: list[PublishResult | Exception | None] = []
         async with unit_of_work(self._factory) as session:
-            clients: dict[int, Client | None] = {}
-            slugs: set[tuple[int, str]] = set()
-            added: list[tuple[int, str, BlogArticle]] = []
-            for channel_id, post in batch:
-                if channel_id not in clients:
+            with session.no_autoflush:  # one flush, at the end
+                clients: dict[int, Client | None] = {}
+                for channel_id in {channel_id for channel_id, _ in batch}:
                     clients[channel_id] = await repository.client_of_channel(session, channel_id)
-                client = clients[channel_id]
-                if client is None:
-                    results.append(PermanentError("this blog's channel no longer exists"))
-                    continue
-                stored = await repository.by_key(session, channel_id, post.idempotency_key)
-                if stored is not None:
-                    results.append(self._result(client.slug, stored))
-                    continue
-                title = article_title(post)
-                slug = await self._free_slug(
-                    session, channel_id, slugify(title, max_length=80) or "post", slugs
+                # Read for the whole batch at once: what earlier attempts stored, which slugs exist.
+                stored = await repository.by_keys(
+                    session, [post.idempotency_key for _, post in batch]
                 )
-                slugs.add((channel_id, slug))
-                assert post.html is not None and post.signature_html is not None
-                article = BlogArticle(
-                    channel_id=channel_id,
-                    idempotency_key=post.idempotency_key,
-                    slug=slug,
-                    title=title,
-                    body_html=post.html,
-                    link=post.link,
-                    author_name=post.signature.full_name,
-                    author_role_title=post.signature.role_title,
-                    author_photo_url=post.signature.photo_url,
-                    signature_html=post.signature_html,
-                    published_at=self._clock(),
-                )
-                repository.add(session, article)
-                added.append((len(results), client.slug, article))
-                results.append(None)  # its result once flushed (it then has its id)
+                titles = [article_title(post) for _, post in batch]
+                bases = [slugify(title, max_length=80) or "post" for title in titles]
+                taken = await repository.slugs_taken(session, sorted(set(bases)))
+                added: list[tuple[int, str, BlogArticle]] = []
+                for (channel_id, post), title, base in zip(batch, titles, bases, strict=True):
+                    client = clients[channel_id]
+                    if client is None:
+                        results.append(PermanentError("this blog's channel no longer exists"))
+                        continue
+                    earlier = stored.get((channel_id, post.idempotency_key))
+                    if earlier is not None:
+                        results.append(self._result(client.slug, earlier))
+                        continue
+                    slug = await self._free_slug(session, channel_id, base, taken)
+                    taken.add((channel_id, slug))
+                    assert post.html is not None and post.signature_html is not None
+                    article = BlogArticle(
+                        channel_id=channel_id,
+                        idempotency_key=post.idempotency_key,
+                        slug=slug,
+                        title=title,
+                        body_html=post.html,
+                        link=post.link,
+                        author_name=post.signature.full_name,
+                        author_role_title=post.signature.role_title,
+                        author_photo_url=post.signature.photo_url,
+                        signature_html=post.signature_html,
+                        published_at=self._clock(),
+                    )
+                    repository.add(session, article)
+                    added.append((len(results), client.slug, article))
+                    results.append(None)  # its result once flushed (it then has its id)
             await session.flush()
             for index, client_slug, article in added:
                 results[index] = self._result(client_slug, article)
-        return [result if result is not None else PermanentError("not stored") for result in results]
+        return [
+            result if result is not None else PermanentError("not stored") for result in results
+        ]
 
     async def get(self, channel_id: int, external_id: str) -> PublishResult | None:
         async with unit_of_work(self._factory) as session:
@@ -184,11 +190,11 @@ class DatabaseArticleStore:
     async def _free_slug(
         session: AsyncSession, channel_id: int, base: str, taken: set[tuple[int, str]]
     ) -> str:
-        """`base`, or `base-2`, `base-3`…: the first no article of the channel has (nor one of
-        `taken`, added in this transaction)."""
-        slug, suffix = base, 2
-        while (channel_id, slug) in taken or await repository.slug_taken(
-            session, channel_id, slug
-        ):
+        """`base` unless `taken` (read for the batch, with what it added) has it; else `base-2`,
+        `base-3`…: the first no article of the channel has."""
+        if (channel_id, base) not in taken:
+            return base
+        slug, suffix = f"{base}-2", 3
+        while (channel_id, slug) in taken or await repository.slug_taken(session, channel_id, slug):
             slug, suffix = f"{base}-{suffix}", suffix + 1
         return slug

@@ -4,6 +4,9 @@ Every write of a delivery's status goes through `app.deliveries.service.transiti
 `write` here; the other statements only select, lock, or change what is not a status (due times,
 leases, heartbeats).
 
+The statements the dispatcher runs on every turn are built once, with bound parameters: building
+a statement (and its cache key) costs several times what running it does.
+
 Locks: `lock` and `lock_where` take the rows' locks (FOR UPDATE on PostgreSQL; SQLite's
 transaction already holds the database's write lock, see app.db), so that what a transition was
 checked against is still true when it is written. `lock_due` skips rows another worker holds
@@ -15,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.deliveries.states import DeliveryStatus, PostStatus, post_status
 from app.models import Channel, Client, Delivery, Installation, Post, Worker
@@ -43,35 +47,34 @@ class Current:
 
 
 _CURRENT = (
-    Delivery.id,
-    Delivery.post_id,
-    Post.organisation_id,
-    Delivery.status,
-    Delivery.claim_token,
-    Delivery.attempts,
-    Delivery.channel_id,
+    _TABLE.c.id,
+    _TABLE.c.post_id,
+    _POSTS.c.organisation_id,
+    _TABLE.c.status,
+    _TABLE.c.claim_token,
+    _TABLE.c.attempts,
+    _TABLE.c.channel_id,
 )
+_SELECT_CURRENT = select(*_CURRENT).join(_POSTS, _POSTS.c.id == _TABLE.c.post_id)
 
 
 def _current(rows: Iterable[Any]) -> list[Current]:
-    return [
-        Current(row[0], row[1], row[2], _S(row[3]), row[4], row[5], row[6])
-        for row in rows
-    ]
+    return [Current(row[0], row[1], row[2], _S(row[3]), row[4], row[5], row[6]) for row in rows]
+
+
+def _ids(name: str = "ids") -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
 
 
 # -- reading and locking ---------------------------------------------------------------------
+
+_LOCK = _SELECT_CURRENT.where(_TABLE.c.id.in_(_ids())).with_for_update(of=_TABLE)
 
 
 async def lock(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Current]:
     if not delivery_ids:
         return {}
-    rows = await session.execute(
-        select(*_CURRENT)
-        .join(Post, Post.id == Delivery.post_id)
-        .where(Delivery.id.in_(delivery_ids))
-        .with_for_update(of=Delivery)
-    )
+    rows = await session.execute(_LOCK, {"ids": list(delivery_ids)})
     return {current.id: current for current in _current(rows)}
 
 
@@ -86,19 +89,31 @@ async def lock_where(session: AsyncSession, *conditions: ColumnElement[bool]) ->
     return _current(rows)
 
 
-def waiting(now: datetime) -> ColumnElement[bool]:
+def waiting(now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
     """Deliveries a dispatcher may take once due.
 
     An unknown outcome whose reconciling worker vanished is claimable again once its lease ends.
     Written as `status IN (…)` first so that the (status, due_at) index serves the query."""
     return and_(
-        Delivery.status.in_((_S.SCHEDULED, _S.RETRYING, _S.UNKNOWN)),
+        _TABLE.c.status.in_((_S.SCHEDULED, _S.RETRYING, _S.UNKNOWN)),
         or_(
-            Delivery.status != _S.UNKNOWN,
-            Delivery.lease_expires_at.is_(None),
-            Delivery.lease_expires_at < now,
+            _TABLE.c.status != _S.UNKNOWN,
+            _TABLE.c.lease_expires_at.is_(None),
+            _TABLE.c.lease_expires_at < now,
         ),
     )
+
+
+_DUE = (
+    _SELECT_CURRENT.where(waiting(bindparam("now")), _TABLE.c.due_at <= bindparam("now"))
+    .order_by(_TABLE.c.due_at, _TABLE.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+# SKIP LOCKED on PostgreSQL; SQLite renders no FOR UPDATE (its transaction holds the lock).
+_DUE_ANYWHERE = _DUE.with_for_update(of=_TABLE, skip_locked=True)
+_DUE_ELSEWHERE = _DUE.where(_TABLE.c.channel_id.not_in(_ids("skip"))).with_for_update(
+    of=_TABLE, skip_locked=True
+)
 
 
 async def lock_due(
@@ -106,23 +121,30 @@ async def lock_due(
 ) -> list[Current]:
     """Up to `limit` deliveries due now, oldest first, that no other transaction holds, on
     channels other than `skip_channels`."""
-    statement = (
-        select(*_CURRENT)
-        .join(Post, Post.id == Delivery.post_id)
-        .where(waiting(now), Delivery.due_at <= now)
-        .order_by(Delivery.due_at, Delivery.id)
-        .limit(limit)
-    )
     if skip_channels:
-        statement = statement.where(Delivery.channel_id.not_in(sorted(skip_channels)))
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Delivery, skip_locked=True)
-    return _current(await session.execute(statement))
+        rows = await session.execute(
+            _DUE_ELSEWHERE, {"now": now, "limit": limit, "skip": sorted(skip_channels)}
+        )
+    else:
+        rows = await session.execute(_DUE_ANYWHERE, {"now": now, "limit": limit})
+    return _current(rows)
+
+
+_NEXT_DUE = select(func.min(_TABLE.c.due_at)).where(waiting(bindparam("now")))
 
 
 async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
     """When the next claimable delivery falls due (maybe already), or None if nothing waits."""
-    return await session.scalar(select(func.min(Delivery.due_at)).where(waiting(now)))
+    return await session.scalar(_NEXT_DUE, {"now": now})
+
+
+_FOR_DISPATCH = (
+    select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Delivery.channel_id, Post)
+    .join(Post, Post.id == Delivery.post_id)
+    .where(Delivery.id.in_(_ids()))
+)
+_CHANNELS = select(Channel).where(Channel.id.in_(_ids()))
+_CLIENTS = select(Client).where(Client.id.in_(_ids()))
 
 
 async def for_dispatch(
@@ -130,23 +152,15 @@ async def for_dispatch(
 ) -> dict[int, tuple[int, datetime | None, str | None, Post, Channel, Client]]:
     """What a dispatcher needs to send each delivery: its deadline and last error, its post,
     channel and client. A batch names few channels and clients: each is loaded once."""
-    rows = (
-        await session.execute(
-            select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Delivery.channel_id, Post)
-            .join(Post, Post.id == Delivery.post_id)
-            .where(Delivery.id.in_(delivery_ids))
-        )
-    ).all()
+    rows = (await session.execute(_FOR_DISPATCH, {"ids": list(delivery_ids)})).all()
     channels = {
         channel.id: channel
-        for channel in await session.scalars(
-            select(Channel).where(Channel.id.in_({row[3] for row in rows}))
-        )
+        for channel in await session.scalars(_CHANNELS, {"ids": list({row[3] for row in rows})})
     }
     clients = {
         client.id: client
         for client in await session.scalars(
-            select(Client).where(Client.id.in_({row[4].client_id for row in rows}))
+            _CLIENTS, {"ids": list({row[4].client_id for row in rows})}
         )
     }
     return {
@@ -155,16 +169,17 @@ async def for_dispatch(
     }
 
 
+_DOUBTS = select(_TABLE.c.id, _TABLE.c.doubt_sent_at, _TABLE.c.absent_lookups).where(
+    _TABLE.c.id.in_(_ids())
+)
+
+
 async def doubts(
     session: AsyncSession, delivery_ids: Sequence[int]
 ) -> dict[int, tuple[datetime | None, int]]:
     if not delivery_ids:
         return {}
-    rows = await session.execute(
-        select(Delivery.id, Delivery.doubt_sent_at, Delivery.absent_lookups).where(
-            Delivery.id.in_(delivery_ids)
-        )
-    )
+    rows = await session.execute(_DOUBTS, {"ids": list(delivery_ids)})
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -204,6 +219,21 @@ def add(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
     session.add_all(deliveries)
 
 
+_WRITES: dict[tuple[str, ...], Update] = {}
+"""The UPDATE for each set of columns written together (a handful: one per kind of change)."""
+
+
+def _write_statement(keys: tuple[str, ...]) -> Update:
+    statement = _WRITES.get(keys)
+    if statement is None:
+        statement = _WRITES[keys] = (
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("b_id"))
+            .values({key: bindparam(f"v_{key}") for key in keys})
+        )
+    return statement
+
+
 async def write(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
     """Set each delivery's values, one statement per shape of change (executemany)."""
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -212,12 +242,7 @@ async def write(session: AsyncSession, changes: Sequence[tuple[int, dict[str, An
             {"b_id": delivery_id, **{f"v_{key}": value for key, value in values.items()}}
         )
     for keys, params in shapes.items():
-        statement = (
-            update(_TABLE)
-            .where(_TABLE.c.id == bindparam("b_id"))
-            .values({key: bindparam(f"v_{key}") for key in keys})
-        )
-        await session.execute(statement, params)
+        await session.execute(_write_statement(keys), params)
 
 
 async def delete_ids(session: AsyncSession, delivery_ids: Sequence[int]) -> None:
@@ -279,8 +304,20 @@ async def extend_leases(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_STATUSES_OF_POSTS = select(_TABLE.c.post_id, _TABLE.c.status).where(_TABLE.c.post_id.in_(_ids()))
+_SET_POST_STATUS = (
+    update(_POSTS)
+    .where(_POSTS.c.id.in_(_ids()))
+    .values(status=bindparam("new_status"), updated_at=bindparam("at"))
+)
+
+
 async def refresh_posts(
-    session: AsyncSession, post_ids: Iterable[int], now: datetime, *, known: PostStatus | None = None
+    session: AsyncSession,
+    post_ids: Iterable[int],
+    now: datetime,
+    *,
+    known: PostStatus | None = None,
 ) -> None:
     """Recompute and store the status of each post from its deliveries: the only writer of
     `posts.status`. `known`: the status every one of these posts has whatever its other
@@ -289,23 +326,16 @@ async def refresh_posts(
     if not ids:
         return
     if known is not None:
-        await session.execute(
-            update(_POSTS).where(_POSTS.c.id.in_(ids)).values(status=known, updated_at=now)
-        )
+        await session.execute(_SET_POST_STATUS, {"ids": ids, "new_status": known, "at": now})
         return
     statuses: dict[int, list[str]] = {post_id: [] for post_id in ids}
-    rows = await session.execute(
-        select(Delivery.post_id, Delivery.status).where(Delivery.post_id.in_(ids))
-    )
-    for post_id, status in rows.all():
+    for post_id, status in (await session.execute(_STATUSES_OF_POSTS, {"ids": ids})).all():
         statuses[post_id].append(status)
     by_status: dict[str, list[int]] = {}
     for post_id, found in statuses.items():
         by_status.setdefault(post_status(found), []).append(post_id)
     for status, group in by_status.items():
-        await session.execute(
-            update(_POSTS).where(_POSTS.c.id.in_(group)).values(status=status, updated_at=now)
-        )
+        await session.execute(_SET_POST_STATUS, {"ids": group, "new_status": status, "at": now})
 
 
 # -- dispatcher workers ------------------------------------------------------------------------
@@ -341,7 +371,6 @@ async def worker_stopped(session: AsyncSession, worker_id: str, now: datetime) -
     await session.execute(
         update(Worker).where(Worker.id == worker_id).values(stopped_at=now, in_flight=0)
     )
-
 
 
 # -- this install ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """SQL for people, their memberships and organisations."""
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.actor import Role
@@ -52,12 +53,17 @@ async def names_of(
     return {person_id: full_name for person_id, full_name in rows}
 
 
+_PEOPLE = cast(Table, Person.__table__)
+# Built once: the dispatcher asks on every claim.
+_EMAILS = select(_PEOPLE.c.id, _PEOPLE.c.email).where(
+    _PEOPLE.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def emails_of(session: AsyncSession, person_ids: Collection[int]) -> dict[int, str]:
     if not person_ids:
         return {}
-    rows = await session.execute(
-        select(Person.id, Person.email).where(Person.id.in_(set(person_ids)))
-    )
+    rows = await session.execute(_EMAILS, {"ids": list(set(person_ids))})
     return {person_id: email for person_id, email in rows}
 
 
