@@ -11,7 +11,7 @@ from app.blog.store import DatabaseArticleStore
 from app.db import read_only
 from app.models import BlogArticle
 from app.state import AppState
-from connectors.base import PermanentError
+from connectors.base import OutgoingPost, PermanentError
 from connectors.local_blog import LocalBlogConnector
 from tests.connectors.helpers import outgoing
 from tests.factories import engaged_writer
@@ -89,3 +89,23 @@ async def test_a_save_for_a_removed_channel_fails_alone(
     )
     assert not isinstance(results[0], BaseException)
     assert isinstance(results[1], PermanentError) and "no longer exists" in str(results[1])
+
+
+async def test_an_address_taken_by_an_earlier_article_is_not_given_again(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    state, store, channel_id = await _blog(app, client)
+
+    def galettes(key: str) -> OutgoingPost:
+        return outgoing(LocalBlogConnector, title="Les galettes sont là", idempotency_key=key)
+
+    earlier = await asyncio.gather(*(store.save(channel_id, galettes(f"a-{n}")) for n in range(2)))
+    later = await asyncio.gather(*(store.save(channel_id, galettes(f"b-{n}")) for n in range(2)))
+    slugs = [(result.external_url or "").rsplit("/", 1)[1] for result in [*earlier, *later]]
+    assert slugs == [
+        "les-galettes-sont-la",
+        "les-galettes-sont-la-2",
+        "les-galettes-sont-la-3",
+        "les-galettes-sont-la-4",
+    ]
+    assert await _articles(state) == 4
