@@ -21,7 +21,9 @@ _BY_KEYS = select(BlogArticle).where(
     BlogArticle.idempotency_key.in_(bindparam("keys", expanding=True))
 )
 _SLUGS_TAKEN = select(BlogArticle.channel_id, BlogArticle.slug).where(
-    BlogArticle.slug.in_(bindparam("slugs", expanding=True))
+    # Channel first: the (channel_id, slug) unique index serves the query.
+    BlogArticle.channel_id.in_(bindparam("channels", expanding=True)),
+    BlogArticle.slug.in_(bindparam("slugs", expanding=True)),
 )
 
 
@@ -33,11 +35,15 @@ async def by_keys(session: AsyncSession, keys: Sequence[str]) -> dict[tuple[int,
     return {(article.channel_id, article.idempotency_key): article for article in found}
 
 
-async def slugs_taken(session: AsyncSession, slugs: Sequence[str]) -> set[tuple[int, str]]:
-    """Which of `slugs` articles already have, as (channel id, slug)."""
-    if not slugs:
+async def slugs_taken(
+    session: AsyncSession, channel_ids: Sequence[int], slugs: Sequence[str]
+) -> set[tuple[int, str]]:
+    """Which of `slugs` articles of `channel_ids` already have, as (channel id, slug)."""
+    if not slugs or not channel_ids:
         return set()
-    rows = await session.execute(_SLUGS_TAKEN, {"slugs": list(slugs)})
+    rows = await session.execute(
+        _SLUGS_TAKEN, {"channels": list(channel_ids), "slugs": list(slugs)}
+    )
     return {(channel_id, slug) for channel_id, slug in rows}
 
 

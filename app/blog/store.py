@@ -108,7 +108,7 @@ class DatabaseArticleStore:
                 )
                 titles = [article_title(post) for _, post in batch]
                 bases = [slugify(title, max_length=80) or "post" for title in titles]
-                taken = await repository.slugs_taken(session, sorted(set(bases)))
+                taken = await repository.slugs_taken(session, sorted(clients), sorted(set(bases)))
                 added: list[tuple[int, str, BlogArticle]] = []
                 for (channel_id, post), title, base in zip(batch, titles, bases, strict=True):
                     client = clients[channel_id]
