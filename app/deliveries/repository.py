@@ -80,11 +80,7 @@ async def lock(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, 
 
 async def lock_where(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Current]:
     rows = await session.execute(
-        select(*_CURRENT)
-        .join(Post, Post.id == Delivery.post_id)
-        .where(*conditions)
-        .order_by(Delivery.id)
-        .with_for_update(of=Delivery)
+        _SELECT_CURRENT.where(*conditions).order_by(_TABLE.c.id).with_for_update(of=_TABLE)
     )
     return _current(rows)
 
