@@ -7,6 +7,7 @@ client may word the lead-in ("Written by", "Votre CM :"); the name, role and cli
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from app.kit.html import body_to_html
 from app.kit.i18n import translations
@@ -37,6 +38,12 @@ class SignatureStyle:
     locale: str
 
 
+_SIGNATURES = 1024
+"""Signature blocks kept rendered: one per author, client and channel kind (a burst of a
+thousand posts by a handful of authors renders a handful of blocks, not a thousand)."""
+
+
+@lru_cache(maxsize=_SIGNATURES)
 def signature_text(signature: Signature, style: SignatureStyle) -> str:
     template = environment.select_template([f"signatures/{style.kind}.txt", "signatures/text.txt"])
     catalogue = translations(style.locale)
@@ -45,6 +52,7 @@ def signature_text(signature: Signature, style: SignatureStyle) -> str:
     ).strip()
 
 
+@lru_cache(maxsize=_SIGNATURES)
 def signature_html(signature: Signature, style: SignatureStyle) -> str:
     template = environment.select_template(
         [f"signatures/{style.kind}.html", "signatures/byline.html"]
