@@ -1,11 +1,12 @@
 """The dispatch loop of one process (`byline worker`, or inside `byline serve`).
 
 It keeps every free slot busy: besides the calls in flight it holds claimed deliveries ready to
-start (a reserve as large as the concurrency), so that a call that ends is followed at once by
-the next one, without waiting for a database turn. It claims only what it can start soon: the
-free slots, then that reserve, and of each channel no more than its free slots plus half of them
-again (a delivery that would only wait on a busy channel stays in the queue for whichever worker
-has room; one waiting ready on a busy channel takes nothing from the slots of other channels).
+start (a reserve of twice the concurrency: enough for the calls that end during a turn's wait
+for outcomes, `RECORD`), so that a call that ends is followed at once by the next one, without
+waiting for a database turn. It claims only what it can start soon: the free slots, then that
+reserve, and of each channel no more than its free slots plus half of them again (a delivery
+that would only wait on a busy channel stays in the queue for whichever worker has room; one
+waiting ready on a busy channel takes nothing from the slots of other channels).
 Only channels whose connector reconciles keep a reserve: if the process dies, what it held is in
 doubt, and only such a connector can tell that a delivery which never started did not go out.
 
@@ -48,7 +49,7 @@ GRANULARITY = 0.05
 GATHER = 0.002
 """After a call ends, how long to let the calls ending with it come back, so that they are
 recorded (and their slots claimed for) together rather than one transaction each."""
-RECORD = 0.1
+RECORD = 0.25
 """While deliveries wait ready for the slots that free, how long an outcome may wait to be
 recorded with the next ones (its `published_at` is when the destination answered)."""
 
@@ -94,7 +95,7 @@ class DispatchRunner:
     @property
     def _ahead(self) -> int:
         """Claimed deliveries kept ready beyond the free slots."""
-        return self._capacity
+        return 2 * self._capacity
 
     def wake(self, due_at: datetime | None = None) -> None:
         """Look for work now; a post announced as due at `due_at` need not wake a loop that
