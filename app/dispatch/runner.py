@@ -189,6 +189,18 @@ class DispatchRunner:
         free, reserve = self._budget()
         return min(self.state.settings.dispatch_batch_size, free + reserve)
 
+    def _worth_a_turn(self) -> bool:
+        """Whether to claim again at once: a slot is free that nothing ready will take, or most of
+        the reserve is to refill (`_refill`). Otherwise the few calls that ended during the last
+        turn wait to be recorded with the next ones (`_gather`)."""
+        free, reserve = self._budget()
+        return free > 0 or free + reserve >= self._refill
+
+    @property
+    def _refill(self) -> int:
+        """How much of the reserve a turn waits to refill (three quarters of it)."""
+        return max(1, self._ahead * 3 // 4)
+
     def _full(self) -> list[int]:
         return [
             channel
@@ -244,9 +256,9 @@ class DispatchRunner:
                 self._start_ready()
                 took_all = limit > 0 and len(jobs) + settled == limit
                 learned = self._passed_over > 0 and len(self._reconcilable) > known
-                if (took_all or learned) and self._limit() > 0:
-                    # More may be due already, or channels just seen to reconcile may now
-                    # have deliveries claimed ahead.
+                if (learned and self._limit() > 0) or (took_all and self._worth_a_turn()):
+                    # More may be due already, and slots are free or the reserve is low; or
+                    # channels just seen to reconcile may now have deliveries claimed ahead.
                     continue
                 # Due deliveries left in the queue: the claim took all it asked for, or passed
                 # some over for want of room on their channel; a call that ends makes room.
@@ -295,14 +307,15 @@ class DispatchRunner:
     async def _gather(self) -> None:
         """Let the calls ending together come back, so that they are recorded (and their slots
         claimed for) in one turn rather than one each: a moment (`GATHER`), and while deliveries
-        wait ready to take the freed slots, until three quarters of the reserve are used (within `RECORD`)."""
+        wait ready to take the freed slots, until most of the reserve is used (`_refill`,
+        within `RECORD`)."""
         await asyncio.sleep(GATHER)
         loop = asyncio.get_running_loop()
         until = loop.time() + RECORD
         while (
             self._ready
             and not self._stopping
-            and self._limit() < max(1, self._ahead * 3 // 4)
+            and self._limit() < self._refill
             and loop.time() < until
         ):
             self._wake.clear()
