@@ -190,16 +190,16 @@ class DispatchRunner:
         return min(self.state.settings.dispatch_batch_size, free + reserve)
 
     def _worth_a_turn(self) -> bool:
-        """Whether to claim again at once: a slot is free that nothing ready will take, or most of
-        the reserve is to refill (`_refill`). Otherwise the few calls that ended during the last
+        """Whether to claim again at once: a slot is free that nothing ready will take, or a
+        turn can claim as much as `_refill`. Otherwise the few calls that ended during the last
         turn wait to be recorded with the next ones (`_gather`)."""
-        free, reserve = self._budget()
-        return free > 0 or free + reserve >= self._refill
+        return self._budget()[0] > 0 or self._limit() >= self._refill
 
     @property
     def _refill(self) -> int:
-        """How much of the reserve a turn waits to refill (three quarters of it)."""
-        return max(1, self._ahead * 3 // 4)
+        """How much a turn waits to be able to claim: three quarters of the reserve, or a whole
+        batch if that is less (a claim never takes more than `dispatch_batch_size`)."""
+        return max(1, min(self._ahead * 3 // 4, self.state.settings.dispatch_batch_size))
 
     def _full(self) -> list[int]:
         return [
