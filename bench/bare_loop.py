@@ -4,8 +4,8 @@ the burst's POSTs to the fake WordPress, at most `--concurrency` in flight (a se
     .venv/bin/python -m bench.bare_loop --url http://127.0.0.1:PORT --posts 2000 --concurrency 20
 
 Run in a process of its own by bench/burst.py so that its CPU time is only its own. Prints one
-JSON object: the burst's start (epoch seconds), each answer's time, its CPU seconds, and the
-errors (status or exception name → count). Keys are `bare-N`, in the same `<!-- byline:KEY -->`
+JSON object: the burst's start (epoch seconds), each answer's time, each call's duration in
+seconds (to compare with Byline's publish calls), its CPU seconds, and the errors (status or exception name → count). Keys are `bare-N`, in the same `<!-- byline:KEY -->`
 comment the WordPress connector writes, so the destination counts duplicates the same way.
 """
 
@@ -27,6 +27,7 @@ _ARTICLE = (
 async def burst(url: str, posts: int, sites: int, concurrency: int) -> dict[str, object]:
     limit = asyncio.Semaphore(concurrency)
     answered: list[float] = []
+    calls: list[float] = []
     errors: Counter[str] = Counter()
     # The pool must not be the bottleneck: the semaphore alone bounds what is in flight.
     # Beware that httpcore 1.0's pool rescans every connection on each request and release
@@ -46,6 +47,7 @@ async def burst(url: str, posts: int, sites: int, concurrency: int) -> dict[str,
                 "status": "publish",
             }
             async with limit:
+                sent = time.perf_counter()
                 try:
                     response = await http.post(
                         f"{url}/site-{n % sites + 1}/wp-json/wp/v2/posts", json=payload
@@ -53,6 +55,7 @@ async def burst(url: str, posts: int, sites: int, concurrency: int) -> dict[str,
                 except httpx.HTTPError as error:
                     errors[type(error).__name__] += 1
                     return
+                calls.append(time.perf_counter() - sent)
             if response.status_code == 201 and response.json().get("id") is not None:
                 answered.append(time.time())
             else:
@@ -62,7 +65,13 @@ async def burst(url: str, posts: int, sites: int, concurrency: int) -> dict[str,
         start = time.time()
         await asyncio.gather(*(send(n) for n in range(posts)))
         cpu = time.process_time() - cpu
-    return {"start": start, "answered": answered, "cpu": cpu, "errors": dict(errors)}
+    return {
+        "start": start,
+        "answered": answered,
+        "calls": calls,
+        "cpu": cpu,
+        "errors": dict(errors),
+    }
 
 
 def main() -> None:

@@ -490,6 +490,16 @@ def profile(path: Path, process: Process) -> subprocess.Popen[bytes]:
 # Burst mode --------------------------------------------------------------------------------------
 
 
+def kept_busy(stats: dict[str, Any]) -> float:
+    """How many posts the destination was answering at once on average, from the first post's
+    arrival to the last one's answer (GET /_bench/stats): with the mean call, what the drain is
+    made of."""
+    last_answer = max((max(times) for times in stats["received"].values()), default=None)
+    if last_answer is None or stats["first_arrival"] is None:
+        return float("nan")
+    return float(stats["busy_seconds"] / (last_answer - stats["first_arrival"]))
+
+
 @dataclass
 class BurstResult:
     lines: list[str]
@@ -559,12 +569,7 @@ async def burst_byline(
                 profiler.wait(30)
         stats = check(await fake.get("/_bench/stats"))
         received, requests = stats["received"], stats["requests"]
-        last_answer = max((max(times) for times in received.values()), default=None)
-        busy = (
-            stats["busy_seconds"] / (last_answer - stats["first_arrival"])
-            if last_answer is not None and stats["first_arrival"] is not None
-            else float("nan")
-        )
+        busy = kept_busy(stats)
         ours = set(created.ids)
         posts = [
             post for post in await all_posts(byline.url, scene.owner_token) if post["id"] in ours
@@ -606,11 +611,12 @@ async def burst_byline(
         f" {created.rate:.1f} posts/s ({args.clients} clients; errors: {counts(created.errors)})",
         f"  published     {statuses['published']} of {args.posts}",
         f"  drain         {drain:.2f} s  (scheduled instant → last published_at)",
-        f"  lateness      p50 {pct(published, 50):.3f} s   p99 {pct(published, 99):.3f} s"
+        f"  lateness      first {min(published, default=float('nan')):.3f} s"
+        f"   p50 {pct(published, 50):.3f} s   p99 {pct(published, 99):.3f} s"
         f"   max {drain:.3f} s  (published_at − scheduled_at)",
         f"  CPU           {1000 * cpu / max(len(published), 1):.2f} ms per delivery"
         f" ({cpu:.2f} s user+sys of the Byline process{'es' if args.split else ''})",
-        f"  kept busy     {busy:.1f} requests at the destination on average (first request"
+        f"  kept busy     {busy:.1f} posts at the destination at once on average (first post"
         " → last answer)",
         f"  claim turns   {claims[0]} ({claims[1] / max(claims[0], 1):.1f} deliveries each);"
         f" publish calls took {1000 * claims[2]:.0f} ms on average",
@@ -661,19 +667,24 @@ async def burst_bare(
         raise RuntimeError(f"the bare loop failed:\n{process.tail()}")
     # The log holds its one line of JSON.
     run = json.loads(process.log.read_text().strip().splitlines()[-1])
-    received = check(await fake.get("/_bench/stats"))["received"]
+    stats = check(await fake.get("/_bench/stats"))
+    received = stats["received"]
     lateness = [at - run["start"] for at in run["answered"]]
     drain = max(lateness, default=float("nan"))
     answered = len(lateness)
+    calls = run["calls"]
     return BurstResult(
         [
             f"bare loop (asyncio + one httpx.AsyncClient, semaphore {concurrency})",
             f"  answered      {answered} of {args.posts} with 201 (errors: {counts(run['errors'])})",
             f"  drain         {drain:.2f} s  (start of burst → last answer)",
-            f"  lateness      p50 {pct(lateness, 50):.3f} s   p99 {pct(lateness, 99):.3f} s"
+            f"  lateness      first {min(lateness, default=float('nan')):.3f} s"
+            f"   p50 {pct(lateness, 50):.3f} s   p99 {pct(lateness, 99):.3f} s"
             f"   max {drain:.3f} s  (start of burst → each answer)",
             f"  CPU           {1000 * run['cpu'] / max(answered, 1):.2f} ms per request"
             f" ({run['cpu']:.2f} s of its own process)",
+            f"  kept busy     {kept_busy(stats):.1f} posts at the destination at once on average;"
+            f" calls took {1000 * sum(calls) / max(len(calls), 1):.0f} ms on average",
             f"  duplicates    {sum(len(times) - 1 for times in received.values())}",
             f"  lost          {args.posts - answered}",
         ],

@@ -45,7 +45,8 @@ class Destination:
         self.posts: list[dict[str, Any]] = []
         self.requests: Counter[str] = Counter()
         self.busy = [float("inf"), 0.0]
-        """When the first request arrived, and the seconds requests spent being answered."""
+        """When the first post arrived, and the seconds posts spent being answered (look-ups,
+        such as those Byline makes ahead of a burst, are not counted)."""
 
     def reset(self) -> None:
         self.received.clear()
@@ -75,10 +76,10 @@ class Destination:
             return 401, _wp_error("rest_not_logged_in", "You are not currently logged in.", 401)
         self.requests[f"{method} {route}"] += 1
         arrived = time.time()
-        self.busy[0] = min(self.busy[0], arrived)
         await asyncio.sleep(self.latency)
-        self.busy[1] += time.time() - arrived
         if route == "posts" and method == "POST":
+            self.busy[0] = min(self.busy[0], arrived)
+            self.busy[1] += time.time() - arrived
             return self._create(site, body)
         if route == "posts" and method == "GET":
             search = query.get("search", [""])[0]

@@ -42,6 +42,9 @@ What the caller (Byline's dispatcher) guarantees
   the same author (the signing rules re-checked just before), with the delivery's own
   ``idempotency_key``. Byline records what they did; an ``update`` that raises stays owed and is
   sent again when a person asks, so it must be safe to repeat (a replacement, not an append).
+* ``warm_up`` (optional) is called a few seconds before a post falls due, for one post of each
+  channel and author about to go out, with the post as it would be sent; nothing has been
+  claimed or re-checked yet, and ``publish`` may follow or not (the post may be cancelled).
 
 What a connector raises (the whole error tree)
 ----------------------------------------------
@@ -347,6 +350,19 @@ class Connector(ABC):
     @classmethod
     def can_reconcile(cls) -> bool:
         return cls.reconcile is not Connector.reconcile
+
+    async def warm_up(  # noqa: B027 - an optional hook: by default there is nothing to get
+        self, channel: ChannelContext, post: OutgoingPost
+    ) -> None:
+        """Get ready to publish `post` on `channel` in a few seconds: look up and remember what
+        `publish` will need from the destination (who the author is there, say), so that the
+        post leaves at its time rather than a few requests later.
+
+        Must not publish, change or reserve anything at the destination. Called outside any
+        transaction, within ``publish_timeout``, for one post per channel and author due soon.
+        Whatever it raises is logged and ignored: `publish` meets the problem again, and reports
+        it then. The default does nothing.
+        """
 
     # -- after publishing (optional) ------------------------------------------------------------
 

@@ -214,10 +214,10 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
 
 
 connection_group: ContextVar[Hashable] = ContextVar("byline_connection_group", default=None)
-"""Which pool of connections the requests made in this context share. The dispatcher names
-each call's channel: httpcore looks through every connection of a pool for each request, a cost
-that grows with the connections one pool holds, so a burst over many channels goes faster over
-many small pools than over one large one."""
+"""Which pool of connections the requests made in this context share. httpcore looks through
+every connection of a pool for each request, a cost that grows with the connections one pool
+holds, so the dispatcher spreads its calls over several pools (by channel) when it has many in
+flight."""
 
 _POOLS = 256
 """Pools kept beyond which idle ones are closed, the least recently used first."""

@@ -134,6 +134,28 @@ async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
     return await session.scalar(_NEXT_DUE, {"now": now})
 
 
+_UPCOMING = (
+    select(func.min(_TABLE.c.id))
+    .join(_POSTS, _POSTS.c.id == _TABLE.c.post_id)
+    .where(
+        waiting(bindparam("after")),
+        _TABLE.c.due_at > bindparam("after"),
+        _TABLE.c.due_at <= bindparam("until"),
+    )
+    .group_by(_TABLE.c.channel_id, _POSTS.c.author_id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+async def upcoming(
+    session: AsyncSession, *, after: datetime, until: datetime, limit: int
+) -> list[int]:
+    """Of the deliveries falling due after `after` and by `until`, the first of each channel and
+    author (at most `limit`)."""
+    rows = await session.scalars(_UPCOMING, {"after": after, "until": until, "limit": limit})
+    return list(rows)
+
+
 _FOR_DISPATCH = (
     select(Delivery.id, Delivery.deadline_at, Delivery.last_error, Delivery.channel_id, Post)
     .join(Post, Post.id == Delivery.post_id)

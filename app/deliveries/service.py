@@ -492,6 +492,14 @@ async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
     return await repository.next_due_at(session, now)
 
 
+async def upcoming(
+    session: AsyncSession, *, after: datetime, until: datetime, limit: int
+) -> list[int]:
+    """One delivery of each channel and author falling due after `after` and by `until` (not
+    yet due), for connectors to get ready (`Dispatcher.warm_up`)."""
+    return await repository.upcoming(session, after=after, until=until, limit=limit)
+
+
 async def for_dispatch(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Any]:
     return await repository.for_dispatch(session, delivery_ids)
 

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from app.channels import service as channels
-from app.db import DbSession, unit_of_work
+from app.db import DbSession, read_only, unit_of_work
 from app.deliveries import service as deliveries
 from app.deliveries.markers import Markers
 from app.deliveries.service import Claim
@@ -64,6 +64,10 @@ _S = DeliveryStatus
 T = TypeVar("T")
 _CONTEXTS = 1024
 """Channel settings kept decrypted at most (a worker serves this many channels at once)."""
+_WARM_UPS = 256
+"""Channel and author pairs got ready at most per look ahead (the rest look up as they go)."""
+_CALLS_PER_POOL = 10
+"""About how many calls in flight share one pool of connections (see `_pool_of`)."""
 _NOT_FOUND_YET = "not found yet; looked up again once the request can no longer land: "
 
 
@@ -289,14 +293,8 @@ class Dispatcher:
         *,
         email: str | None,
     ) -> Job:
-        connector_class = channels.connector_class(self.state.registry, channel.kind, field=None)
-        outgoing = signatures.render_for_channel(
-            post,
-            client,
-            signatures.stored_signature(post, client, self.state.settings.base_url, email=email),
-            channel.kind,
-            connector_class.capabilities,
-            idempotency_key=self._key(subject.claim.delivery_id),
+        connector_class, outgoing = self._outgoing(
+            subject.claim.delivery_id, post, channel, client, email
         )
         return Job(
             subject=subject,
@@ -306,6 +304,21 @@ class Dispatcher:
             deadline_at=deadline,
             doubt=last_error or "an earlier attempt's outcome is not known",
         )
+
+    def _outgoing(
+        self, delivery_id: int, post: Post, channel: Channel, client: Client, email: str | None
+    ) -> tuple[type[Connector], OutgoingPost]:
+        """The channel's connector class, and the post rendered and signed for it."""
+        connector_class = channels.connector_class(self.state.registry, channel.kind, field=None)
+        outgoing = signatures.render_for_channel(
+            post,
+            client,
+            signatures.stored_signature(post, client, self.state.settings.base_url, email=email),
+            channel.kind,
+            connector_class.capabilities,
+            idempotency_key=self._key(delivery_id),
+        )
+        return connector_class, outgoing
 
     def _key(self, delivery_id: int) -> str:
         assert self._markers is not None, "read in the claim's transaction"
@@ -330,7 +343,62 @@ class Dispatcher:
             )
         return context
 
+    # -- getting ready ahead ------------------------------------------------------------------
+
+    async def warm_up(self, after: datetime, until: datetime) -> int:
+        """Let connectors get ready for the deliveries falling due after `after` and by `until`
+        (`Connector.warm_up`): one post of each channel and author, rendered as it would be
+        sent, so that a burst's first calls need not look its authors up first. Nothing is
+        claimed or sent. Returns how many connectors were asked."""
+        if self._markers is None:
+            return 0  # read by the first claim, which the runner makes before it ever sleeps
+        ready: list[tuple[int, Connector, ChannelContext, OutgoingPost]] = []
+        async with read_only(self.state.session_factory) as session:
+            ids = await deliveries.upcoming(session, after=after, until=until, limit=_WARM_UPS)
+            if not ids:
+                return 0
+            loaded = await deliveries.for_dispatch(session, ids)
+            emails = await people.emails_of(session, {row[3].author_id for row in loaded.values()})
+            for delivery_id, (_, _, _, post, channel, client) in loaded.items():
+                if channel.status == "needs_reauth":
+                    continue
+                try:
+                    connector_class, outgoing = self._outgoing(
+                        delivery_id, post, channel, client, emails.get(post.author_id)
+                    )
+                    context = self._context(channel, connector_class)
+                except Exception as error:  # claiming it reports the problem, on the delivery
+                    log.debug("delivery %s: not got ready (%r)", delivery_id, error)
+                    continue
+                ready.append((channel.id, self.state.registry.get(channel.kind), context, outgoing))
+        limit = asyncio.Semaphore(self.state.settings.dispatch_concurrency)
+
+        async def warm(
+            channel_id: int, connector: Connector, context: ChannelContext, post: OutgoingPost
+        ) -> None:
+            destinations.connection_group.set(self._pool_of(channel_id))
+            try:
+                async with limit, asyncio.timeout(self.state.settings.publish_timeout):
+                    await connector.warm_up(context, post)
+            except Exception as error:  # publishing meets it again, and says so
+                log.debug(
+                    "channel %s: %s could not get ready (%r)", channel_id, connector.name, error
+                )
+
+        await asyncio.gather(*(warm(*item) for item in ready))
+        return len(ready)
+
     # -- the connector call (no database) -----------------------------------------------------
+
+    def _pool_of(self, channel_id: int) -> tuple[str, int]:
+        """Which pool of connections a channel's calls share (`connectors.destinations.
+        connection_group`): the channels are spread over pools of about `_CALLS_PER_POOL` calls
+        in flight. httpcore looks through every connection of a pool for each request and each
+        release, a cost that grows faster than the connections a pool holds (one pool for 200
+        calls in flight costs ~20 ms of CPU per call), while every pool more makes each call a
+        little slower (one pool per channel: ~4 ms per call over one pool, at 20 in flight)."""
+        pools = -(-self.state.settings.dispatch_concurrency // _CALLS_PER_POOL)
+        return ("dispatch", channel_id % pools)
 
     async def run(self, job: Job, on_start: Callable[[Job], None] | None = None) -> Outcome:
         settings = self.state.settings
@@ -343,7 +411,7 @@ class Dispatcher:
             ),
         )
         logs.delivery_id.set(job.claim.delivery_id)
-        destinations.connection_group.set(("channel", job.subject.channel_id))
+        destinations.connection_group.set(self._pool_of(job.subject.channel_id))
         async with self._slots, channel_slots:
             if on_start is not None:
                 on_start(job)

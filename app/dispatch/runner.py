@@ -14,6 +14,9 @@ One task writes to the database: each turn records the outcomes that came back s
 one and claims to refill the reserve, in one transaction, while the calls in flight go on. It
 sleeps until the next due time (never longer than `dispatch_interval`, the polling fallback),
 and wakes early when a call ends or a sooner post is announced (app.deliveries.wakeup).
+When deliveries fall due within `WARM_UP` seconds, their connectors get ready in the background
+(`Dispatcher.warm_up`: a WordPress channel finds its author's user), so that they leave at their
+time; nothing is claimed before it.
 Heartbeats extend its leases; the reaper and handover activation run here too.
 
 Stopping (SIGTERM): it stops claiming, lets calls in flight finish within `shutdown_grace`,
@@ -52,6 +55,9 @@ recorded (and their slots claimed for) together rather than one transaction each
 RECORD = 0.25
 """While deliveries wait ready for the slots that free, how long an outcome may wait to be
 recorded with the next ones (its `published_at` is when the destination answered)."""
+WARM_UP = 5.0
+"""How long before deliveries fall due their connectors get ready (seconds): time for a few
+look-ups at a slow site. The loop looks at least every `dispatch_interval`."""
 
 
 class DispatchRunner:
@@ -87,6 +93,9 @@ class DispatchRunner:
         self._loop_task: asyncio.Task[None] | None = None
         self._looks_at: datetime | None = None
         """While the loop sleeps: when it will look for due deliveries anyway."""
+        self._warming: asyncio.Task[None] | None = None
+        self._warmed_until: datetime | None = None
+        """Deliveries falling due by then have had their connectors got ready (or are having)."""
 
     @property
     def _capacity(self) -> int:
@@ -291,6 +300,7 @@ class DispatchRunner:
                     next_due = await deliveries.next_due_at(session, now)
                 if next_due is not None:
                     timeout = min(timeout, max((next_due - now).total_seconds(), GRANULARITY))
+                    self._warm_up(now, next_due)
             if self._stopping or (self._done and not self._ready):
                 return
             self._looks_at = self.state.clock() + timedelta(seconds=timeout)
@@ -303,6 +313,25 @@ class DispatchRunner:
             self._looks_at = None
         if self._done and self._running and not self._stopping:
             await self._gather()
+
+    def _warm_up(self, now: datetime, next_due: datetime) -> None:
+        """When deliveries fall due within `WARM_UP`, get their connectors ready in the
+        background; each stretch of time once (a post written for a stretch already got ready
+        for simply looks up what it needs as it goes)."""
+        until = now + timedelta(seconds=WARM_UP)
+        after = max(now, self._warmed_until or now)
+        if next_due > until or after >= until or self._warming is not None:
+            return
+        self._warmed_until = until
+        self._warming = asyncio.create_task(self._warm(after, until), name="dispatch-warm-up")
+
+    async def _warm(self, after: datetime, until: datetime) -> None:
+        try:
+            await self.dispatcher.warm_up(after, until)
+        except Exception:
+            log.exception("could not get ready for the posts due soon")
+        finally:
+            self._warming = None
 
     async def _gather(self) -> None:
         """Let the calls ending together come back, so that they are recorded (and their slots
@@ -399,6 +428,9 @@ class DispatchRunner:
         self.wake()
         if self._loop_task is not None:
             await self._loop_task
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         waiting = [t for d, t in self._tasks.items() if d not in self._started]
         for task in waiting:
             task.cancel()

@@ -78,6 +78,34 @@ async def test_a_burst_asks_wordpress_who_the_author_is_once() -> None:
     assert [site.shown_author(post) for post in site.posts] == ["Mauricette Raoul"] * 3
 
 
+async def test_a_post_got_ready_for_goes_out_in_one_request() -> None:
+    # A few seconds before a burst, the dispatcher lets the connector find the signer's user:
+    # at the burst's instant, the channel's first post only publishes.
+    site = agency_site()
+    async with connected(WordPressConnector, site) as (connector, recorder):
+        await connector.warm_up(wordpress_context(), outgoing(WordPressConnector))
+        ahead = [request.url.path.rsplit("/wp/v2/", 1)[-1] for request in recorder.requests]
+        assert site.posts == []
+        await connector.deliver(wordpress_context(), outgoing(WordPressConnector))
+    assert sorted(ahead) == ["users", "users/me"]
+    assert [request.method for request in recorder.requests[len(ahead) :]] == ["POST"]
+    assert site.shown_author(site.posts[0]) == "Mauricette Raoul"
+
+
+async def test_getting_ready_for_an_author_without_a_user_publishes_nothing() -> None:
+    # The problem is met again when the post is due, and reported on its delivery then.
+    site = agency_site()
+    post = replace(
+        outgoing(WordPressConnector), signature=replace(SIGNATURE, email="jean@cl-consult.fr")
+    )
+    async with connected(WordPressConnector, site) as (connector, _):
+        with pytest.raises(AuthorNotMapped):
+            await connector.warm_up(wordpress_context(), post)
+        with pytest.raises(AuthorNotMapped, match="no WordPress user has the e-mail"):
+            await connector.deliver(wordpress_context(), post)
+    assert site.posts == []
+
+
 async def test_posts_starting_together_share_one_look_up_of_their_author() -> None:
     # A burst starts several posts of one channel at once, before any look-up has answered:
     # they wait for the same one rather than each asking WordPress.

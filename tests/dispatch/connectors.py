@@ -24,7 +24,8 @@ from connectors.local_blog import LocalBlogConnector
 # What a call does: None publishes; "transient", "rate_limited", "permanent", "reauth" fail before
 # sending; "lost_before_send" looks like an unknown outcome but sent nothing; "timeout_after_send" and "unknown_after_send" publish and then lose the answer;
 # "hang" publishes and then never answers (the dispatcher's timeout, or a kill, cuts it short);
-# "crash" raises what no connector should (a bug) before sending.
+# "crash" raises what no connector should (a bug) before sending. Getting ready ahead asks the
+# plan too, as attempt 0: "unready" makes it fail.
 Plan = Callable[[str, int], str | None]
 
 
@@ -68,6 +69,12 @@ class RecordingConnector(Connector):
     latency: ClassVar[float] = 0.0
     calls: ClassVar[Counter[str]]
     """Calls per key made by this process (the plan's attempt number)."""
+
+    async def warm_up(self, channel: ChannelContext, post: OutgoingPost) -> None:
+        self.log.append("ready", post.idempotency_key)
+        plan = type(self).plan
+        if plan is not None and plan(post.idempotency_key, 0) == "unready":
+            raise TransientError("the service is busy (503)")
 
     async def publish(self, channel: ChannelContext, post: OutgoingPost) -> PublishResult:
         key = post.idempotency_key

@@ -99,6 +99,55 @@ async def test_posts_for_tomorrow_do_not_keep_the_dispatcher_looking(
     assert looks <= intervals + 2, f"{looks} looks in {intervals:.0f} intervals"
 
 
+async def test_connectors_get_ready_once_per_channel_and_author_before_posts_fall_due(
+    dispatch_env: EnvFactory,
+) -> None:
+    # A WordPress channel finds its author's user this way: at the instant, the posts only go out.
+    env = await dispatch_env(real_clock=True, dispatcher=True, dispatch_interval=0.2)
+    due = env.state.clock() + timedelta(seconds=runner.WARM_UP / 2)
+    post_ids = await schedule(env.state, env.setup, [due] * 3)
+    install = await install_id(env.state)
+    keys = [key_of(delivery.id, install) for delivery in await deliveries(env.state, post_ids)]
+
+    async def got_ready() -> bool:
+        return any(kind == "ready" for kind, _, _ in env.calls.lines())
+
+    await _eventually(got_ready)
+    assert env.state.clock() < due
+    assert [(kind, key) for kind, key, _ in env.calls.lines()] == [("ready", keys[0])]
+    # Nothing claimed ahead of its time.
+    assert {d.status for d in await deliveries(env.state, post_ids)} == {DeliveryStatus.SCHEDULED}
+
+    async def all_out() -> bool:
+        return sum(env.calls.published().values()) == 3
+
+    await _eventually(all_out)
+    kinds = [kind for kind, _, _ in env.calls.lines()]
+    assert kinds.count("ready") == 1 and kinds[0] == "ready"
+    published = [d for d in await deliveries(env.state, post_ids) if d.published_at is not None]
+    assert len(published) == 3 and all(d.published_at >= due for d in published)
+
+
+async def test_a_connector_that_cannot_get_ready_still_publishes_on_time(
+    dispatch_env: EnvFactory,
+) -> None:
+    env = await dispatch_env(
+        real_clock=True,
+        dispatcher=True,
+        dispatch_interval=0.2,
+        plan=lambda key, attempt: "unready" if attempt == 0 else None,
+    )
+    due = env.state.clock() + timedelta(seconds=runner.WARM_UP / 2)
+    post_ids = await schedule(env.state, env.setup, [due, due])
+
+    async def all_out() -> bool:
+        return sum(env.calls.published().values()) == 2
+
+    await _eventually(all_out)
+    assert env.calls.lines()[0][0] == "ready"
+    assert {d.status for d in await deliveries(env.state, post_ids)} == {DeliveryStatus.PUBLISHED}
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="LISTEN/NOTIFY: PostgreSQL only")
 async def test_an_api_process_wakes_workers_through_notify(
     dispatch_env: EnvFactory, make_app: AppFactory
