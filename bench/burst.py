@@ -616,8 +616,14 @@ async def burst_byline(
         f"   max {drain:.3f} s  (published_at − scheduled_at)",
         f"  CPU           {1000 * cpu / max(len(published), 1):.2f} ms per delivery"
         f" ({cpu:.2f} s user+sys of the Byline process{'es' if args.split else ''})",
-        f"  kept busy     {busy:.1f} posts at the destination at once on average (first post"
-        " → last answer)",
+        *(
+            [
+                f"  kept busy     {busy:.1f} posts at the destination at once on average"
+                " (first post → last answer)"
+            ]
+            if args.kind == "wordpress"
+            else []
+        ),
         f"  claim turns   {claims[0]} ({claims[1] / max(claims[0], 1):.1f} deliveries each);"
         f" publish calls took {1000 * claims[2]:.0f} ms on average",
         f"  duplicates    {duplicates}  ({seen})",
