@@ -109,3 +109,30 @@ async def test_an_address_taken_by_an_earlier_article_is_not_given_again(
         "les-galettes-sont-la-4",
     ]
     assert await _articles(state) == 4
+
+
+async def test_a_title_used_again_and_again_takes_the_next_number_at_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # A weekly "Menu de la semaine" on the blog: the address of its 41st issue is found in a
+    # few statements, not in one per number already used (which made a burst of them crawl).
+    state, store, channel_id = await _blog(app, client)
+
+    def menu(key: str) -> OutgoingPost:
+        return outgoing(LocalBlogConnector, title="Menu de la semaine", idempotency_key=key)
+
+    for week in range(4):
+        await asyncio.gather(*(store.save(channel_id, menu(f"w{week}-{n}")) for n in range(10)))
+    statements = [0]
+
+    def counted(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(state.engine.sync_engine, "before_cursor_execute", counted)
+    later = await asyncio.gather(*(store.save(channel_id, menu(f"w4-{n}")) for n in range(10)))
+    event.remove(state.engine.sync_engine, "before_cursor_execute", counted)
+    slugs = [(result.external_url or "").rsplit("/", 1)[1] for result in later]
+    assert slugs == [f"menu-de-la-semaine-{n}" for n in range(41, 51)]
+    # One insert per article, and a few reads and writes for the batch, whatever came before.
+    assert statements[0] <= 10 + 6, f"{statements[0]} statements to store 10 articles"
+    assert await _articles(state) == 50

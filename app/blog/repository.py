@@ -55,11 +55,17 @@ async def by_id(session: AsyncSession, channel_id: int, article_id: int) -> Blog
     )
 
 
-async def slug_taken(session: AsyncSession, channel_id: int, slug: str) -> bool:
-    found = await session.scalar(
-        select(BlogArticle.id).where(BlogArticle.channel_id == channel_id, BlogArticle.slug == slug)
-    )
-    return found is not None
+_NUMBERED = select(BlogArticle.slug).where(
+    BlogArticle.channel_id == bindparam("channel"),
+    BlogArticle.slug.like(bindparam("pattern"), escape="/"),
+)
+
+
+async def numbered_slugs(session: AsyncSession, channel_id: int, base: str) -> set[str]:
+    """The channel's slugs that start with `base-` (its numbered variants `base-2`, `base-3`…,
+    and any other slug that happens to start so), in one query."""
+    prefix = f"{base}-".replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return set(await session.scalars(_NUMBERED, {"channel": channel_id, "pattern": prefix + "%"}))
 
 
 async def client_of_channel(session: AsyncSession, channel_id: int) -> Client | None:

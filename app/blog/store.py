@@ -107,8 +107,14 @@ class DatabaseArticleStore:
                     session, [post.idempotency_key for _, post in batch]
                 )
                 titles = [article_title(post) for _, post in batch]
-                bases = [slugify(title, max_length=80) or "post" for title in titles]
+                bases = [
+                    # Named, not "auto": the installed Unidecode, if any, would give other
+                    # addresses, and looking for it costs a failed import per accented title.
+                    slugify(title, max_length=80, backend="text-unidecode") or "post"
+                    for title in titles
+                ]
                 taken = await repository.slugs_taken(session, sorted(clients), sorted(set(bases)))
+                numbered: dict[tuple[int, str], _Numbered] = {}
                 added: list[tuple[int, str, BlogArticle]] = []
                 for (channel_id, post), title, base in zip(batch, titles, bases, strict=True):
                     client = clients[channel_id]
@@ -119,7 +125,7 @@ class DatabaseArticleStore:
                     if earlier is not None:
                         results.append(self._result(client.slug, earlier))
                         continue
-                    slug = await self._free_slug(session, channel_id, base, taken)
+                    slug = await self._free_slug(session, channel_id, base, taken, numbered)
                     taken.add((channel_id, slug))
                     assert post.html is not None and post.signature_html is not None
                     article = BlogArticle(
@@ -188,13 +194,31 @@ class DatabaseArticleStore:
 
     @staticmethod
     async def _free_slug(
-        session: AsyncSession, channel_id: int, base: str, taken: set[tuple[int, str]]
+        session: AsyncSession,
+        channel_id: int,
+        base: str,
+        taken: set[tuple[int, str]],
+        numbered: "dict[tuple[int, str], _Numbered]",
     ) -> str:
         """`base` unless `taken` (read for the batch, with what it added) has it; else `base-2`,
-        `base-3`…: the first no article of the channel has."""
+        `base-3`…: the first no article of the channel has. The numbered variants in use are
+        read once per batch and base (a title used again and again, say a weekly menu, would
+        otherwise cost a query per number tried, for every article)."""
         if (channel_id, base) not in taken:
             return base
-        slug, suffix = f"{base}-2", 3
-        while (channel_id, slug) in taken or await repository.slug_taken(session, channel_id, slug):
-            slug, suffix = f"{base}-{suffix}", suffix + 1
+        variants = numbered.get((channel_id, base))
+        if variants is None:
+            used = await repository.numbered_slugs(session, channel_id, base)
+            variants = numbered[(channel_id, base)] = _Numbered(used)
+        while (slug := f"{base}-{variants.next}") in variants.used or (channel_id, slug) in taken:
+            variants.next += 1
+        variants.used.add(slug)
         return slug
+
+
+class _Numbered:
+    """A base slug's numbered variants in use on one channel, and the next number to try."""
+
+    def __init__(self, used: set[str]) -> None:
+        self.used = used
+        self.next = 2
