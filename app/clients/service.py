@@ -36,7 +36,8 @@ async def create(
     actor.require_manager()
     if not valid_zone(data.timezone):
         raise AppError("invalid_timezone", field="timezone", value=data.timezone)
-    slug = data.slug or slugify(data.name, max_length=60) or "client"
+    # backend named, as for blog articles (app.blog.store): the same addresses wherever installed.
+    slug = data.slug or slugify(data.name, max_length=60, backend="text-unidecode") or "client"
     if await repository.get_by_slug(session, slug) is not None:
         if data.slug:
             raise AppError("slug_taken", field="slug", slug=slug)
