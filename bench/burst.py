@@ -768,8 +768,12 @@ async def run_create(args: argparse.Namespace, tmp: Path) -> None:
                 api, scene.cm_token, payloads(scene, WARM_UP, at, args.posts), args.clients
             )
             cpu = byline.cpu()
+            profiler = profile(args.profile, byline.processes[0]) if args.profile else None
             ours = await create(api, scene.cm_token, payloads(scene, args.posts, at), args.clients)
             ours_cpu = byline.cpu() - cpu
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(30)
             complaints = [line for process in byline.processes for line in process.complaints()]
         bodies = payloads(scene, args.posts, at)
 
@@ -887,8 +891,9 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="burst: sample the dispatching process with py-spy (pip install py-spy) during"
-        " the burst, its collapsed stacks written to FILE-<concurrency>.<suffix>",
+        help="sample Byline with py-spy (pip install py-spy), its collapsed stacks written to"
+        " FILE: burst, the dispatching process during the burst (FILE-<concurrency>.<suffix>);"
+        " create, the API process while it creates the posts",
     )
     parser.add_argument(
         "--source",
