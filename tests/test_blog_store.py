@@ -11,7 +11,7 @@ from app.blog.store import DatabaseArticleStore
 from app.db import read_only
 from app.models import BlogArticle
 from app.state import AppState
-from connectors.base import OutgoingPost, PermanentError
+from connectors.base import PermanentError
 from connectors.local_blog import LocalBlogConnector
 from tests.connectors.helpers import outgoing
 from tests.factories import engaged_writer
@@ -31,6 +31,15 @@ async def _blog(
 async def _articles(state: AppState) -> int:
     async with read_only(state.session_factory) as session:
         return int(await session.scalar(select(func.count()).select_from(BlogArticle)) or 0)
+
+
+async def _save_titled(
+    store: DatabaseArticleStore, channel_id: int, title: str, keys: list[str]
+) -> list[str]:
+    """Articles of one title saved together (one batch): the address each was given."""
+    posts = [outgoing(LocalBlogConnector, title=title, idempotency_key=key) for key in keys]
+    results = await asyncio.gather(*(store.save(channel_id, post) for post in posts))
+    return [(result.external_url or "").rsplit("/", 1)[1] for result in results]
 
 
 def _count_commits(state: AppState) -> list[int]:
@@ -95,14 +104,10 @@ async def test_an_address_taken_by_an_earlier_article_is_not_given_again(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     state, store, channel_id = await _blog(app, client)
-
-    def galettes(key: str) -> OutgoingPost:
-        return outgoing(LocalBlogConnector, title="Les galettes sont là", idempotency_key=key)
-
-    earlier = await asyncio.gather(*(store.save(channel_id, galettes(f"a-{n}")) for n in range(2)))
-    later = await asyncio.gather(*(store.save(channel_id, galettes(f"b-{n}")) for n in range(2)))
-    slugs = [(result.external_url or "").rsplit("/", 1)[1] for result in [*earlier, *later]]
-    assert slugs == [
+    title = "Les galettes sont là"
+    earlier = await _save_titled(store, channel_id, title, ["a-0", "a-1"])
+    later = await _save_titled(store, channel_id, title, ["b-0", "b-1"])
+    assert [*earlier, *later] == [
         "les-galettes-sont-la",
         "les-galettes-sont-la-2",
         "les-galettes-sont-la-3",
@@ -117,22 +122,18 @@ async def test_a_title_used_again_and_again_takes_the_next_number_at_once(
     # A weekly "Menu de la semaine" on the blog: the address of its 41st issue is found in a
     # few statements, not in one per number already used (which made a burst of them crawl).
     state, store, channel_id = await _blog(app, client)
-
-    def menu(key: str) -> OutgoingPost:
-        return outgoing(LocalBlogConnector, title="Menu de la semaine", idempotency_key=key)
-
+    title = "Menu de la semaine"
     for week in range(4):
-        await asyncio.gather(*(store.save(channel_id, menu(f"w{week}-{n}")) for n in range(10)))
+        await _save_titled(store, channel_id, title, [f"w{week}-{n}" for n in range(10)])
     statements = [0]
 
     def counted(*_args: object) -> None:
         statements[0] += 1
 
     event.listen(state.engine.sync_engine, "before_cursor_execute", counted)
-    later = await asyncio.gather(*(store.save(channel_id, menu(f"w4-{n}")) for n in range(10)))
+    later = await _save_titled(store, channel_id, title, [f"w4-{n}" for n in range(10)])
     event.remove(state.engine.sync_engine, "before_cursor_execute", counted)
-    slugs = [(result.external_url or "").rsplit("/", 1)[1] for result in later]
-    assert slugs == [f"menu-de-la-semaine-{n}" for n in range(41, 51)]
+    assert later == [f"menu-de-la-semaine-{n}" for n in range(41, 51)]
     # One insert per article, and a few reads and writes for the batch, whatever came before.
     assert statements[0] <= 10 + 6, f"{statements[0]} statements to store 10 articles"
     assert await _articles(state) == 50
