@@ -396,7 +396,10 @@ class Dispatcher:
         in flight. httpcore looks through every connection of a pool for each request and each
         release, a cost that grows faster than the connections a pool holds (one pool for 200
         calls in flight costs ~20 ms of CPU per call), while every pool more makes each call a
-        little slower (one pool per channel: ~4 ms per call over one pool, at 20 in flight)."""
+        little slower. Measured at 20 in flight: one pool, 206 ms per 200 ms call and 1.9 ms of
+        CPU; two, 207 ms and 1.65 ms; five, 208 ms and 1.4 ms; twenty, 210 ms and 1.2 ms. In a
+        burst the latency tells (lateness p99 +0.3 s over a bare loop with two pools, +0.7 s
+        with five) more than the CPU does."""
         pools = -(-self.state.settings.dispatch_concurrency // _CALLS_PER_POOL)
         return ("dispatch", channel_id % pools)
 
