@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError
@@ -216,9 +217,9 @@ class DatabaseArticleStore:
         return slug
 
 
+@dataclass
 class _Numbered:
     """A base slug's numbered variants in use on one channel, and the next number to try."""
 
-    def __init__(self, used: set[str]) -> None:
-        self.used = used
-        self.next = 2
+    used: set[str]
+    next: int = 2
