@@ -370,12 +370,21 @@ async def set_up(
     return Scene(owner_token, cm_token, client["id"], channel_ids)
 
 
-def payloads(scene: Scene, posts: int, at: datetime, first: int = 0) -> list[dict[str, Any]]:
-    """Posts spread over the channels, one channel each, all due at `at`."""
+def payloads(
+    scene: Scene, posts: int, at: datetime, first: int = 0, by_channel: bool = False
+) -> list[dict[str, Any]]:
+    """Posts spread over the channels, one channel each, all due at `at`: written one channel
+    after another if `by_channel` (as a CM writes a client's week at a time), else in turn."""
+    per_channel = -(-posts // len(scene.channel_ids))
+
+    def channel(n: int) -> int:
+        n -= first
+        return n // per_channel if by_channel else n % len(scene.channel_ids)
+
     return [
         {
             "client_id": scene.client_id,
-            "channel_ids": [scene.channel_ids[n % len(scene.channel_ids)]],
+            "channel_ids": [scene.channel_ids[channel(n)]],
             "title": f"Burst post {n}",
             "body": f"Burst post {n}: les galettes sont de retour en boutique dès samedi.",
             "scheduled_at": at.isoformat(),
@@ -538,7 +547,8 @@ async def burst_byline(
         lead = 3.0 + 1.3 * args.posts / probe.rate
         at = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
 
-        created = await create(api, scene.cm_token, payloads(scene, args.posts, at), args.clients)
+        bodies = payloads(scene, args.posts, at, by_channel=args.by_channel)
+        created = await create(api, scene.cm_token, bodies, args.clients)
         overran = time.time() - at.timestamp()
         await fake.post("/_bench/reset")
 
@@ -713,7 +723,8 @@ async def run_burst(args: argparse.Namespace, tmp: Path) -> None:
     )
     print(
         f"{args.posts} posts due at one instant on {args.channels} {where}; database:"
-        f" {args.database}; {cap_note}",
+        f" {args.database}; {cap_note}; written"
+        f" {'one channel after another' if args.by_channel else 'in turn over the channels'}",
         flush=True,
     )
     fake_process, destination = start_destination(args.latency, tmp)
@@ -877,6 +888,12 @@ def main() -> None:
         help="BYLINE_DISPATCH_CHANNEL_CONCURRENCY (default: Byline's own)",
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients creating")
+    parser.add_argument(
+        "--by-channel",
+        action="store_true",
+        help="burst: write the posts one channel after another (neighbouring ids per channel)"
+        " instead of in turn",
+    )
     parser.add_argument(
         "--split",
         action="store_true",

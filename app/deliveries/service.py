@@ -440,21 +440,13 @@ async def claim(
     `admit(channel_id)`, asked of each due delivery in turn (oldest first): whether the caller
     takes it, for it has room for one more of that channel now; nothing of `full_channels` is
     read. So a claim does not hold deliveries that would only wait on a busy channel while
-    other channels have work."""
+    other channels have work: when the rows read fill some channels before the claim is full
+    (a channel's posts written one after another have neighbouring ids), it reads on past
+    those channels."""
     if admit is None:
         rows = await repository.lock_due(session, now=now, limit=limit)
     else:
-        # Read a little further than `limit`: some of the first rows may be on channels
-        # that have no room left for them.
-        found = await repository.lock_due(
-            session, now=now, limit=2 * limit, skip_channels=full_channels
-        )
-        rows = []
-        for row in found:
-            if admit(row.channel_id):
-                rows.append(row)
-                if len(rows) == limit:
-                    break
+        rows = await _admitted(session, now, limit, admit, full_channels)
     if not rows:
         return []
     token = uuid.uuid4().hex
@@ -478,6 +470,46 @@ async def claim(
         )
         for row, move in sorted(zip(rows, moves, strict=True), key=lambda pair: pair[0].id)
     ]
+
+
+async def _admitted(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    admit: Callable[[int], bool],
+    full_channels: Collection[int],
+) -> list[repository.Current]:
+    """Up to `limit` due deliveries that `admit` takes. Each read goes a little further than
+    what is left to take, since some rows may be on channels with no room; a channel that
+    refuses one is full and left out of the next read. The first read takes the oldest in id
+    order; if it met full channels, the next ones take the channels in turn (posts written
+    one channel after another would otherwise go out one channel after another). It stops
+    when the claim is full, nothing is left, or a read admitted nothing."""
+    rows: list[repository.Current] = []
+    skip, taken = set(full_channels), set[int]()
+    while len(rows) < limit:
+        wanted = 2 * (limit - len(rows))
+        found = await repository.lock_due(
+            session,
+            now=now,
+            limit=wanted,
+            skip_channels=skip,
+            taken=taken,
+            in_turn=len(skip) > len(full_channels),
+        )
+        admitted = 0
+        for row in found:
+            if admit(row.channel_id):
+                rows.append(row)
+                taken.add(row.id)
+                admitted += 1
+                if len(rows) == limit:
+                    break
+            else:
+                skip.add(row.channel_id)
+        if len(found) < wanted or not admitted:
+            break
+    return rows
 
 
 async def record(

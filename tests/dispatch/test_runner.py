@@ -354,3 +354,53 @@ async def test_a_channel_that_cannot_reconcile_has_nothing_claimed_ahead(
     assert [d.status for d in await deliveries(env.state, post_ids)] == [
         DeliveryStatus.PUBLISHED
     ] * 4
+
+
+async def test_posts_written_one_channel_after_another_go_out_on_every_channel_at_once(
+    dispatch_env: EnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CM writes each client's week in one go: a channel's posts have neighbouring ids. At the
+    # instant, all four channels start at once, one call each, not the first ones while the
+    # others wait for a later turn (the claim once read 2 × its limit in id order: 2 channels).
+    env = await dispatch_env(
+        real_clock=True, latency=0.3, dispatch_concurrency=4, dispatch_channel_concurrency=1
+    )
+    channel_ids = [env.setup.channel_id]
+    for n in range(3):
+        channel = await ok(
+            await env.http.post(
+                f"/api/v1/clients/{env.setup.writer.client_id}/channels",
+                headers=bearer(env.setup.writer.org.owner_token),
+                json={"kind": "recording", "name": f"page {n}", "config": {}, "credentials": {}},
+            ),
+            201,
+        )
+        channel_ids.append(channel["id"])
+    loop = asyncio.get_running_loop()
+    connector = type(env.state.registry.get("recording"))
+    publish = connector.publish
+    started: list[tuple[float, int]] = []
+
+    async def timed(self: Any, channel: Any, post: Any) -> Any:
+        started.append((loop.time(), channel.channel_id))
+        return await publish(self, channel, post)
+
+    monkeypatch.setattr(connector, "publish", timed)
+    due = env.state.clock()
+    post_ids = [
+        post_id
+        for channel_id in channel_ids
+        for post_id in await schedule(env.state, env.setup, [due] * 8, channel_id)
+    ]
+    runner = DispatchRunner(env.state)
+    await runner.start()
+
+    async def all_out() -> bool:
+        found = await deliveries(env.state, post_ids)
+        return all(d.status == DeliveryStatus.PUBLISHED for d in found)
+
+    await _eventually(all_out)
+    await runner.stop(grace=5)
+    first_wave = [channel for at, channel in started if at - started[0][0] < 0.15]
+    assert sorted(first_wave) == sorted(channel_ids)
+    assert sum(env.calls.published().values()) == 32
