@@ -115,9 +115,9 @@ _DUE_ELSEWHERE = _DUE.where(
 # than `skip` (and other than `taken`), oldest first, and among those due at the same instant
 # the first of every channel, then the second of every channel, and so on. Read in id order
 # alone, a burst whose posts were written one channel after another would fill one channel
-# after the next while the others wait. It costs more (three sorts of up to `horizon` rows,
-# about 1 ms on SQLite for 2,000), so a claim reads this way only after the cheap read met
-# channels with no room left.
+# after the next while the others wait. It costs more (three sorts of up to `horizon` rows:
+# about 4 ms on SQLite for a full horizon of 2,000, against well under 0.1 ms for the plain
+# read), so a claim reads this way only after the plain read met channels with no room left.
 _HORIZON_ROWS = (
     select(_TABLE.c.id, _TABLE.c.channel_id, _TABLE.c.due_at)
     .where(
