@@ -107,9 +107,9 @@ _DUE = (
 )
 # SKIP LOCKED on PostgreSQL; SQLite renders no FOR UPDATE (its transaction holds the lock).
 _DUE_ANYWHERE = _DUE.with_for_update(of=_TABLE, skip_locked=True)
-_DUE_ELSEWHERE = _DUE.where(
-    _TABLE.c.channel_id.not_in(_ids("skip")), _TABLE.c.id.not_in(_ids("taken"))
-).with_for_update(of=_TABLE, skip_locked=True)
+_DUE_ELSEWHERE = _DUE.where(_TABLE.c.channel_id.not_in(_ids("skip"))).with_for_update(
+    of=_TABLE, skip_locked=True
+)
 
 # The same, spread over the channels: among the oldest `horizon` due rows on channels other
 # than `skip` (and other than `taken`), oldest first, and among those due at the same instant
@@ -167,20 +167,25 @@ async def lock_due(
     in_turn: bool = False,
 ) -> list[Current]:
     """Up to `limit` deliveries due now that no other transaction holds, on channels other
-    than `skip_channels`, other than `taken` (rows this transaction took already): oldest
-    first, and with `in_turn`, the channels in turn among those due at one instant (within
-    the `HORIZON` oldest)."""
-    if not (skip_channels or taken or in_turn):
-        return _current(await session.execute(_DUE_ANYWHERE, {"now": now, "limit": limit}))
-    parameters = {
-        "now": now,
-        "limit": limit,
-        "skip": sorted(skip_channels),
-        "taken": sorted(taken),
-        "horizon": max(HORIZON, limit),
-    }
-    statement = _DUE_IN_TURN if in_turn else _DUE_ELSEWHERE
-    return _current(await session.execute(statement, parameters))
+    than `skip_channels`, oldest first. With `in_turn`, the channels in turn among those due at
+    one instant (within the `HORIZON` oldest), and none of `taken` (rows this transaction took
+    already: only a claim's later reads, which are in turn, have any)."""
+    if in_turn:
+        parameters = {
+            "now": now,
+            "limit": limit,
+            "skip": sorted(skip_channels),
+            "taken": sorted(taken),
+            "horizon": max(HORIZON, limit),
+        }
+        rows = await session.execute(_DUE_IN_TURN, parameters)
+    elif skip_channels:
+        rows = await session.execute(
+            _DUE_ELSEWHERE, {"now": now, "limit": limit, "skip": sorted(skip_channels)}
+        )
+    else:
+        rows = await session.execute(_DUE_ANYWHERE, {"now": now, "limit": limit})
+    return _current(rows)
 
 
 _NEXT_DUE = select(func.min(_TABLE.c.due_at)).where(waiting(bindparam("now")))

@@ -487,15 +487,11 @@ async def _admitted(
     when the claim is full, nothing is left, or a read admitted nothing."""
     rows: list[repository.Current] = []
     skip, taken = set(full_channels), set[int]()
+    met_full = False  # a read only goes on after one, so every read but the first is in turn
     while len(rows) < limit:
         wanted = 2 * (limit - len(rows))
         found = await repository.lock_due(
-            session,
-            now=now,
-            limit=wanted,
-            skip_channels=skip,
-            taken=taken,
-            in_turn=len(skip) > len(full_channels),
+            session, now=now, limit=wanted, skip_channels=skip, taken=taken, in_turn=met_full
         )
         admitted = 0
         for row in found:
@@ -507,6 +503,7 @@ async def _admitted(
                     break
             else:
                 skip.add(row.channel_id)
+                met_full = True
         if len(found) < wanted or not admitted:
             break
     return rows
