@@ -84,6 +84,11 @@ class DispatchRunner:
         on their first job; until then, the claim treats them as any channel)."""
         self._passed_over = 0
         """Due deliveries the last claim left for want of room on their channel."""
+        self._spread = False
+        """Whether the next claim reads spread over the channels from the start: the last one
+        met channels with no room, or read that way and took all it asked for (a burst written
+        one channel after another is going out). Reads in id order, which cost less, come back
+        once a claim finds the queue worked through."""
         self._reconcilable: set[int] = set()
         """Channels whose connector can find out whether a post went out (seen on their first
         job): only their deliveries wait ready beyond the free slots."""
@@ -250,7 +255,11 @@ class DispatchRunner:
                 limit = self._limit()
                 try:
                     jobs, settled, _ = await self.dispatcher.cycle(
-                        done, limit, admit=self._admission(), full_channels=self._full()
+                        done,
+                        limit,
+                        admit=self._admission(),
+                        full_channels=self._full(),
+                        in_turn=self._spread,
                     )
                 except Exception:
                     # Unrecorded outcomes: their leases will run out and the reaper will
@@ -264,6 +273,8 @@ class DispatchRunner:
                     self._take(job)
                 self._start_ready()
                 took_all = limit > 0 and len(jobs) + settled == limit
+                if limit > 0:
+                    self._spread = self._passed_over > 0 or (self._spread and took_all)
                 learned = self._passed_over > 0 and len(self._reconcilable) > known
                 if (learned and self._limit() > 0) or (took_all and self._worth_a_turn()):
                     # More may be due already, and slots are free or the reserve is low; or

@@ -69,6 +69,24 @@ async def writer_with_channel(
     return Setup(writer, channel["id"], post["id"])
 
 
+async def more_channels(
+    http: httpx.AsyncClient, setup: Setup, count: int, kind: str = "recording"
+) -> list[int]:
+    """`count` more channels of `kind` for the setup's client; returns their ids."""
+    ids = []
+    for n in range(count):
+        channel = await ok(
+            await http.post(
+                f"/api/v1/clients/{setup.writer.client_id}/channels",
+                headers=bearer(setup.writer.org.owner_token),
+                json={"kind": kind, "name": f"page {n}", "config": {}, "credentials": {}},
+            ),
+            201,
+        )
+        ids.append(channel["id"])
+    return ids
+
+
 async def schedule(
     state: AppState, setup: Setup, due_times: list[datetime], channel_id: int | None = None
 ) -> list[int]:

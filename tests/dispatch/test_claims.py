@@ -1,6 +1,7 @@
 """Claims, leases and the reaper: a stale claim writes nothing; a dead worker's work is found."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from tests.dispatch.helpers import (
     deliveries,
     install_id,
     key_of,
+    more_channels,
     schedule,
     until_absence_is_believed,
 )
@@ -81,6 +83,42 @@ async def test_the_reaper_turns_expired_leases_into_unknown_outcomes(
     found = await deliveries(env.state, post_ids)
     assert {d.status for d in found} == {DeliveryStatus.PUBLISHED}
     assert env.calls.published() == {key_of(d.id, install): 1 for d in found}
+
+
+async def test_a_burst_written_channel_by_channel_is_worked_down_longest_channel_first(
+    dispatch_env: EnvFactory,
+) -> None:
+    # Posts written one channel after another, the longest channel last. Claims of two, one per
+    # channel (each channel has one free slot), spread over the channels from the first read:
+    # each takes the channel with the most left, so the three finish together after four
+    # claims. Taken in turn by id, two claims would go to A and B and the last two calls of C
+    # would each go out alone.
+    env = await dispatch_env()
+    a, (b, c) = env.setup.channel_id, await more_channels(env.http, env.setup, 2)
+    for channel_id, count in ((a, 2), (b, 2), (c, 4)):
+        await schedule(env.state, env.setup, [env.clock()] * count, channel_id)
+    dispatcher = env.dispatcher
+    claims: list[list[int]] = []
+
+    def one_per_channel() -> Callable[[int], bool]:
+        taken: set[int] = set()
+
+        def admit(channel_id: int) -> bool:
+            if channel_id in taken:
+                return False
+            taken.add(channel_id)
+            return True
+
+        return admit
+
+    while True:
+        jobs, _ = await dispatcher.claim(2, admit=one_per_channel(), in_turn=True)
+        if not jobs:
+            break
+        claims.append(sorted(job.subject.channel_id for job in jobs))
+        await dispatcher.record([(job, await dispatcher.run(job)) for job in jobs])
+    assert claims == [sorted(pair) for pair in ([c, a], [c, b], [c, a], [c, b])]
+    assert sum(env.calls.published().values()) == 8
 
 
 async def test_concurrent_claims_never_share_a_delivery(dispatch_env: EnvFactory) -> None:

@@ -16,7 +16,15 @@ from app.dispatch.runner import DispatchRunner
 from app.kit.time import utc_now
 from tests.conftest import ON_POSTGRES, AppFactory
 from tests.dispatch.conftest import Env, EnvFactory
-from tests.dispatch.helpers import api_post, deliveries, install_id, key_of, schedule, status_counts
+from tests.dispatch.helpers import (
+    api_post,
+    deliveries,
+    install_id,
+    key_of,
+    more_channels,
+    schedule,
+    status_counts,
+)
 from tests.factories import bearer, ok
 
 
@@ -365,17 +373,7 @@ async def test_posts_written_one_channel_after_another_go_out_on_every_channel_a
     env = await dispatch_env(
         real_clock=True, latency=0.3, dispatch_concurrency=4, dispatch_channel_concurrency=1
     )
-    channel_ids = [env.setup.channel_id]
-    for n in range(3):
-        channel = await ok(
-            await env.http.post(
-                f"/api/v1/clients/{env.setup.writer.client_id}/channels",
-                headers=bearer(env.setup.writer.org.owner_token),
-                json={"kind": "recording", "name": f"page {n}", "config": {}, "credentials": {}},
-            ),
-            201,
-        )
-        channel_ids.append(channel["id"])
+    channel_ids = [env.setup.channel_id, *await more_channels(env.http, env.setup, 3)]
     loop = asyncio.get_running_loop()
     connector = type(env.state.registry.get("recording"))
     publish = connector.publish
