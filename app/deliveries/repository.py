@@ -119,8 +119,9 @@ _DUE_ELSEWHERE = _DUE.where(_TABLE.c.channel_id.not_in(_ids("skip"))).with_for_u
 # written one channel after another would fill one channel after the next while the others
 # wait, and its last channel would go out alone at the end, a call at a time. It costs more
 # (three sorts of up to `horizon` rows: 3 to 7 ms on SQLite for a full horizon of 2,000, against
-# about 1 ms for the plain read), so a claim reads this way only when reads in id order meet
-# channels with no room left (see `app.deliveries.service.claim`).
+# about 1 ms for the plain read of a 2,000 backlog), so a claim reads this way only once claims
+# meet channels with no room left, and until the burst is through (`app.deliveries.service.
+# claim`, `app.dispatch.runner`).
 _HORIZON_ROWS = (
     select(_TABLE.c.id, _TABLE.c.channel_id, _TABLE.c.due_at)
     .where(
