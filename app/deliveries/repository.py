@@ -135,7 +135,7 @@ _HORIZON_ROWS = (
     .subquery("horizon")
 )
 _CHANNEL = _HORIZON_ROWS.c.channel_id
-_IN_TURN = select(
+_SPREAD = select(
     _HORIZON_ROWS.c.id,
     _HORIZON_ROWS.c.due_at,
     (
@@ -144,16 +144,16 @@ _IN_TURN = select(
             partition_by=_CHANNEL, order_by=(_HORIZON_ROWS.c.due_at, _HORIZON_ROWS.c.id)
         )
     ).label("behind"),
-).subquery("in_turn")
-_FIRST_IN_TURN = (
-    select(_IN_TURN)
-    .order_by(_IN_TURN.c.due_at, _IN_TURN.c.behind.desc(), _IN_TURN.c.id)
+).subquery("spread")
+_FIRST_SPREAD = (
+    select(_SPREAD)
+    .order_by(_SPREAD.c.due_at, _SPREAD.c.behind.desc(), _SPREAD.c.id)
     .limit(bindparam("limit", type_=Integer))
-    .subquery("first_in_turn")
+    .subquery("first_spread")
 )
-_DUE_IN_TURN = (
-    _SELECT_CURRENT.join(_FIRST_IN_TURN, _FIRST_IN_TURN.c.id == _TABLE.c.id)
-    .order_by(_FIRST_IN_TURN.c.due_at, _FIRST_IN_TURN.c.behind.desc(), _FIRST_IN_TURN.c.id)
+_DUE_SPREAD = (
+    _SELECT_CURRENT.join(_FIRST_SPREAD, _FIRST_SPREAD.c.id == _TABLE.c.id)
+    .order_by(_FIRST_SPREAD.c.due_at, _FIRST_SPREAD.c.behind.desc(), _FIRST_SPREAD.c.id)
     .with_for_update(of=_TABLE, skip_locked=True)
 )
 HORIZON = 2000
@@ -169,14 +169,14 @@ async def lock_due(
     limit: int,
     skip_channels: Collection[int] = (),
     taken: Collection[int] = (),
-    in_turn: bool = False,
+    spread: bool = False,
 ) -> list[Current]:
     """Up to `limit` deliveries due now that no other transaction holds, on channels other
-    than `skip_channels`, oldest first. With `in_turn`, among those due at one instant (within
+    than `skip_channels`, oldest first. With `spread`, among those due at one instant (within
     the `HORIZON` oldest), the channels with the most left first, taking turns when they have
     as many; and none of `taken` (rows this transaction took already: only a claim's later
-    reads, which are in turn, have any)."""
-    if in_turn:
+    reads, which are spread, have any)."""
+    if spread:
         parameters = {
             "now": now,
             "limit": limit,
@@ -184,7 +184,7 @@ async def lock_due(
             "taken": sorted(taken),
             "horizon": max(HORIZON, limit),
         }
-        rows = await session.execute(_DUE_IN_TURN, parameters)
+        rows = await session.execute(_DUE_SPREAD, parameters)
     elif skip_channels:
         rows = await session.execute(
             _DUE_ELSEWHERE, {"now": now, "limit": limit, "skip": sorted(skip_channels)}

@@ -433,7 +433,7 @@ async def claim(
     lease: timedelta,
     admit: Callable[[int], bool] | None = None,
     full_channels: Collection[int] = (),
-    in_turn: bool = False,
+    spread: bool = False,
 ) -> list[Claim]:
     """Claim up to `limit` due deliveries inside the caller's (short) transaction: each gets a
     lease and the batch's fresh claim token, which every later write about it must name.
@@ -443,12 +443,12 @@ async def claim(
     read. So a claim does not hold deliveries that would only wait on a busy channel while
     other channels have work: when the rows read fill some channels before the claim is full
     (a channel's posts written one after another have neighbouring ids), it reads on past
-    those channels, spread over the channels (`repository.lock_due`, `in_turn`). With
-    `in_turn` it reads that way from the start: the caller's last claim had to."""
+    those channels, spread over the channels (`repository.lock_due`, `spread`). With
+    `spread` it reads that way from the start: the caller's last claim had to."""
     if admit is None:
         rows = await repository.lock_due(session, now=now, limit=limit)
     else:
-        rows = await _admitted(session, now, limit, admit, full_channels, in_turn)
+        rows = await _admitted(session, now, limit, admit, full_channels, spread)
     if not rows:
         return []
     token = uuid.uuid4().hex
@@ -480,21 +480,21 @@ async def _admitted(
     limit: int,
     admit: Callable[[int], bool],
     full_channels: Collection[int],
-    in_turn: bool,
+    spread: bool,
 ) -> list[repository.Current]:
     """Up to `limit` due deliveries that `admit` takes. Each read goes a little further than
     what is left to take, since some rows may be on channels with no room; a channel that
-    refuses one is full and left out of the next read. Unless `in_turn`, the first read takes
+    refuses one is full and left out of the next read. Unless `spread`, the first read takes
     the oldest in id order; once a read met full channels, the next ones spread over the
     channels (posts written one channel after another would otherwise go out one channel after
     another). It stops when the claim is full, nothing is left, or a read admitted nothing."""
     rows: list[repository.Current] = []
     skip, taken = set(full_channels), set[int]()
-    spread = in_turn  # a read only goes on after meeting a full channel: then it spreads
+    # A read only goes on after meeting a full channel, so every later read is spread.
     while len(rows) < limit:
         wanted = 2 * (limit - len(rows))
         found = await repository.lock_due(
-            session, now=now, limit=wanted, skip_channels=skip, taken=taken, in_turn=spread
+            session, now=now, limit=wanted, skip_channels=skip, taken=taken, spread=spread
         )
         admitted = 0
         for row in found:

@@ -137,17 +137,17 @@ class Dispatcher:
         *,
         admit: Callable[[int], bool] | None = None,
         full_channels: Collection[int] = (),
-        in_turn: bool = False,
+        spread: bool = False,
     ) -> tuple[list[Job], int]:
         """Claim up to `limit` due deliveries in one short transaction and prepare their calls.
 
         Returns the jobs to run and how many claimed deliveries were settled on the spot (held
         because the author can no longer sign or the channel needs reconnecting, failed because
         the deadline passed while nobody could send them). `admit`, `full_channels` and
-        `in_turn`: see `app.deliveries.service.claim`.
+        `spread`: see `app.deliveries.service.claim`.
         """
         jobs, settled, _ = await self.cycle(
-            [], limit, admit=admit, full_channels=full_channels, in_turn=in_turn
+            [], limit, admit=admit, full_channels=full_channels, spread=spread
         )
         return jobs, settled
 
@@ -158,7 +158,7 @@ class Dispatcher:
         *,
         admit: Callable[[int], bool] | None = None,
         full_channels: Collection[int] = (),
-        in_turn: bool = False,
+        spread: bool = False,
     ) -> tuple[list[Job], int, set[int]]:
         """Record the outcomes `done`, then claim up to `limit` more, in one transaction (one
         commit, and on SQLite one turn of the write lock, for both).
@@ -187,7 +187,7 @@ class Dispatcher:
                     lease=self._lease,
                     admit=admit,
                     full_channels=full_channels,
-                    in_turn=in_turn,
+                    spread=spread,
                 )
                 if claimed:
                     metrics.claim_batch_size.observe(len(claimed))

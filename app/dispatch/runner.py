@@ -259,7 +259,7 @@ class DispatchRunner:
                         limit,
                         admit=self._admission(),
                         full_channels=self._full(),
-                        in_turn=self._spread,
+                        spread=self._spread,
                     )
                 except Exception:
                     # Unrecorded outcomes: their leases will run out and the reaper will

@@ -112,7 +112,7 @@ async def test_a_burst_written_channel_by_channel_is_worked_down_longest_channel
         return admit
 
     while True:
-        jobs, _ = await dispatcher.claim(2, admit=one_per_channel(), in_turn=True)
+        jobs, _ = await dispatcher.claim(2, admit=one_per_channel(), spread=True)
         if not jobs:
             break
         claims.append(sorted(job.subject.channel_id for job in jobs))
