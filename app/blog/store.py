@@ -3,6 +3,8 @@
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError
@@ -31,10 +33,15 @@ class DatabaseArticleStore:
         self._writer: asyncio.Task[None] | None = None
 
     def _result(self, client_slug: str, article: BlogArticle) -> PublishResult:
+        return self._published(client_slug, article.id, article.slug, article.published_at)
+
+    def _published(
+        self, client_slug: str, article_id: int, slug: str, published_at: datetime
+    ) -> PublishResult:
         return PublishResult(
-            external_id=str(article.id),
-            external_url=f"{self._base_url}/blog/{client_slug}/{article.slug}",
-            published_at=article.published_at,
+            external_id=str(article_id),
+            external_url=f"{self._base_url}/blog/{client_slug}/{slug}",
+            published_at=published_at,
         )
 
     async def find(self, channel_id: int, idempotency_key: str) -> PublishResult | None:
@@ -99,55 +106,53 @@ class DatabaseArticleStore:
         """One transaction: for each post, the article an earlier attempt stored, or a new one."""
         results: list[PublishResult | Exception | None] = []
         async with unit_of_work(self._factory) as session:
-            with session.no_autoflush:  # one flush, at the end
-                clients: dict[int, Client | None] = {}
-                for channel_id in {channel_id for channel_id, _ in batch}:
-                    clients[channel_id] = await repository.client_of_channel(session, channel_id)
-                # Read for the whole batch at once: what earlier attempts stored, which slugs exist.
-                stored = await repository.by_keys(
-                    session, [post.idempotency_key for _, post in batch]
+            clients: dict[int, Client | None] = {}
+            for channel_id in {channel_id for channel_id, _ in batch}:
+                clients[channel_id] = await repository.client_of_channel(session, channel_id)
+            # Read for the whole batch at once: what earlier attempts stored, which slugs exist.
+            stored = await repository.by_keys(session, [post.idempotency_key for _, post in batch])
+            titles = [article_title(post) for _, post in batch]
+            bases = [
+                # Named, not "auto": the installed Unidecode, if any, would give other
+                # addresses, and looking for it costs a failed import per accented title.
+                slugify(title, max_length=80, backend="text-unidecode") or "post"
+                for title in titles
+            ]
+            taken = await repository.slugs_taken(session, sorted(clients), sorted(set(bases)))
+            numbered: dict[tuple[int, str], _Numbered] = {}
+            added: list[tuple[int, str, dict[str, Any]]] = []
+            for (channel_id, post), title, base in zip(batch, titles, bases, strict=True):
+                client = clients[channel_id]
+                if client is None:
+                    results.append(PermanentError("this blog's channel no longer exists"))
+                    continue
+                earlier = stored.get((channel_id, post.idempotency_key))
+                if earlier is not None:
+                    results.append(self._result(client.slug, earlier))
+                    continue
+                slug = await self._free_slug(session, channel_id, base, taken, numbered)
+                taken.add((channel_id, slug))
+                assert post.html is not None and post.signature_html is not None
+                row: dict[str, Any] = {
+                    "channel_id": channel_id,
+                    "idempotency_key": post.idempotency_key,
+                    "slug": slug,
+                    "title": title,
+                    "body_html": post.html,
+                    "link": post.link,
+                    "author_name": post.signature.full_name,
+                    "author_role_title": post.signature.role_title,
+                    "author_photo_url": post.signature.photo_url,
+                    "signature_html": post.signature_html,
+                    "published_at": self._clock(),
+                }
+                added.append((len(results), client.slug, row))
+                results.append(None)  # its result once inserted (it then has its id)
+            ids = await repository.insert_all(session, [row for _, _, row in added])
+            for index, client_slug, row in added:
+                results[index] = self._published(
+                    client_slug, ids[row["idempotency_key"]], row["slug"], row["published_at"]
                 )
-                titles = [article_title(post) for _, post in batch]
-                bases = [
-                    # Named, not "auto": the installed Unidecode, if any, would give other
-                    # addresses, and looking for it costs a failed import per accented title.
-                    slugify(title, max_length=80, backend="text-unidecode") or "post"
-                    for title in titles
-                ]
-                taken = await repository.slugs_taken(session, sorted(clients), sorted(set(bases)))
-                numbered: dict[tuple[int, str], _Numbered] = {}
-                added: list[tuple[int, str, BlogArticle]] = []
-                for (channel_id, post), title, base in zip(batch, titles, bases, strict=True):
-                    client = clients[channel_id]
-                    if client is None:
-                        results.append(PermanentError("this blog's channel no longer exists"))
-                        continue
-                    earlier = stored.get((channel_id, post.idempotency_key))
-                    if earlier is not None:
-                        results.append(self._result(client.slug, earlier))
-                        continue
-                    slug = await self._free_slug(session, channel_id, base, taken, numbered)
-                    taken.add((channel_id, slug))
-                    assert post.html is not None and post.signature_html is not None
-                    article = BlogArticle(
-                        channel_id=channel_id,
-                        idempotency_key=post.idempotency_key,
-                        slug=slug,
-                        title=title,
-                        body_html=post.html,
-                        link=post.link,
-                        author_name=post.signature.full_name,
-                        author_role_title=post.signature.role_title,
-                        author_photo_url=post.signature.photo_url,
-                        signature_html=post.signature_html,
-                        published_at=self._clock(),
-                    )
-                    repository.add(session, article)
-                    added.append((len(results), client.slug, article))
-                    results.append(None)  # its result once flushed (it then has its id)
-            await session.flush()
-            for index, client_slug, article in added:
-                results[index] = self._result(client_slug, article)
         return [
             result if result is not None else PermanentError("not stored") for result in results
         ]
