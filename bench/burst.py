@@ -5,7 +5,7 @@ loop sending the same requests to the same fake, in the same run.
     .venv/bin/python -m bench.burst                                  (sqlite, 2000 posts, 20)
     .venv/bin/python -m bench.burst --concurrency 20,200 --database postgresql
     .venv/bin/python -m bench.burst --mode create                    (the API's create rate)
-    .venv/bin/python -m bench.burst --kind local_blog --posts 1000 --channels 1   (built-in blog)
+    .venv/bin/python -m bench.burst --kind local_blog --posts 1000                (built-in blog)
 
 Byline is driven only through its public surfaces: `byline setup` and `byline tokens create`
 (run as `python -m app.cli`), `byline serve` (or `serve --no-dispatcher` + `byline worker` with
@@ -867,7 +867,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=["burst", "create"], default="burst")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--posts", type=int, default=2000)
-    parser.add_argument("--channels", type=int, default=20)
+    parser.add_argument(
+        "--channels",
+        type=int,
+        help="channels the posts are spread over (default 20; 1 with --kind local_blog, as a"
+        " client has one built-in blog)",
+    )
     parser.add_argument(
         "--kind",
         choices=["wordpress", "local_blog"],
@@ -920,6 +925,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.concurrency = concurrency_list(args.concurrency)
+    if args.channels is None:
+        args.channels = 1 if args.kind == "local_blog" else 20
+    elif args.kind == "local_blog" and args.mode == "burst" and args.channels != 1:
+        parser.error("a client has one built-in blog: --kind local_blog takes --channels 1")
 
     # SIGTERM unwinds like Ctrl-C, so that every process started is stopped and the scratch
     # database and temporary directory are removed.
