@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import sys
@@ -37,6 +38,15 @@ def _with_state(settings: Settings, work: Callable[[AppState], Awaitable[T]]) ->
 
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         return runner.run(run())
+
+
+def _freeze_startup_heap() -> None:
+    """Keep what a long-running command has loaded by now (the modules, the app: about 180,000
+    objects) out of the garbage collector's full passes. Each full pass otherwise looks through
+    all of it again: about 100 ms of CPU each, which land in the middle of a burst. Nothing is
+    freed or kept that would not be; the collector just stops re-reading it."""
+    gc.collect()
+    gc.freeze()
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -79,6 +89,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         args.port,
         settings.base_url,
     )
+    _freeze_startup_heap()
     uvicorn.run(
         app,
         host=args.host,
@@ -101,6 +112,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
         )
 
     schema.upgrade(settings.resolved_database_url)
+    _freeze_startup_heap()
     _with_state(settings, run_worker)
     return 0
 
