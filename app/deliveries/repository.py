@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -301,8 +301,21 @@ async def get_with_post(
 # -- writing -----------------------------------------------------------------------------------
 
 
-def add(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
-    session.add_all(deliveries)
+_INSERT = insert(_TABLE).returning(*_TABLE.c)
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Delivery]:
+    """New deliveries (their columns by name) in one INSERT … RETURNING, as they were written,
+    in the order of `rows`. Not rows of the session: a Core insert, as each new post writes
+    one (the unit of work costs more than the insert itself, and inserts one row per statement
+    on SQLite)."""
+    if not rows:
+        return []
+    written = {
+        (row.post_id, row.channel_id): Delivery(**row._asdict())
+        for row in await session.execute(_INSERT, list(rows))
+    }
+    return [written[(row["post_id"], row["channel_id"])] for row in rows]
 
 
 _WRITES: dict[tuple[str, ...], Update] = {}
@@ -469,9 +482,9 @@ async def installation(session: AsyncSession) -> Installation | None:
 async def add_installation(session: AsyncSession, install_id: str, now: datetime) -> None:
     """Insert the install's row unless another process just did (the first one stays)."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(
-        insert(Installation)
+        upsert(Installation)
         .values(id=1, install_id=install_id, legacy_keys_through=0, created_at=now)
         .on_conflict_do_nothing(index_elements=["id"])
     )

@@ -156,25 +156,26 @@ def _audit_row(
 # -- new deliveries, and the post edits that change them ------------------------------------
 
 
-def _new(post_id: int, channel_id: int, due_at: datetime, now: datetime) -> Delivery:
-    return Delivery(
-        post_id=post_id,
-        channel_id=channel_id,
-        status=_S.SCHEDULED,
-        attempts=0,
-        due_at=due_at,
-        created_at=now,
-        updated_at=now,
-    )
+def _new(post_id: int, channel_id: int, due_at: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "post_id": post_id,
+        "channel_id": channel_id,
+        "status": _S.SCHEDULED,
+        "attempts": 0,
+        "due_at": due_at,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def schedule(
     session: AsyncSession, post: Post, channel_ids: Sequence[int], *, now: datetime
 ) -> list[Delivery]:
-    """A new post's deliveries, one per channel, due at its scheduled time (returned, flushed)."""
-    added = [_new(post.id, c, post.scheduled_at, now) for c in channel_ids]
-    repository.add(session, added)
-    await session.flush()
+    """A new post's deliveries, one per channel, due at its scheduled time (returned as
+    written)."""
+    added = await repository.insert_new(
+        session, [_new(post.id, c, post.scheduled_at, now) for c in channel_ids]
+    )
     await wakeup.announce(session, post.scheduled_at)  # wake dispatchers if sooner than planned
     return added
 
@@ -221,9 +222,9 @@ async def retarget(
             for delivery in removed
         ],
     )
-    added = [_new(post.id, c, post.scheduled_at, now) for c in channel_ids if c not in existing]
-    repository.add(session, added)
-    await session.flush()
+    await repository.insert_new(
+        session, [_new(post.id, c, post.scheduled_at, now) for c in channel_ids if c not in existing]
+    )
     await transition(
         session,
         [
