@@ -306,9 +306,9 @@ _INSERT = insert(_TABLE).returning(*_TABLE.c)
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Delivery]:
     """New deliveries (their columns by name) in one INSERT … RETURNING, as they were written,
-    in the order of `rows`. Not rows of the session: a Core insert, as each new post writes
-    one (the unit of work costs more than the insert itself, and inserts one row per statement
-    on SQLite)."""
+    in the order of `rows`; not rows of the session. Every new post writes some, and the unit
+    of work's flush costs more than the insert itself (and on SQLite inserts one row per
+    statement)."""
     if not rows:
         return []
     written = {
