@@ -925,9 +925,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.concurrency = concurrency_list(args.concurrency)
+    blogs = args.kind == "local_blog" and args.mode == "burst"  # create mode: WordPress only
     if args.channels is None:
-        args.channels = 1 if args.kind == "local_blog" else 20
-    elif args.kind == "local_blog" and args.mode == "burst" and args.channels != 1:
+        args.channels = 1 if blogs else 20
+    elif blogs and args.channels != 1:
         parser.error("a client has one built-in blog: --kind local_blog takes --channels 1")
 
     # SIGTERM unwinds like Ctrl-C, so that every process started is stopped and the scratch
